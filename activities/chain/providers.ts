@@ -1,0 +1,36 @@
+import { JsonRpcProvider, Network } from 'ethers';
+import type { NetworkConfig, NetworkRegistry } from '../../domain/networks';
+
+/** One JSON-RPC provider per network, created on first use. */
+export class ChainProviders {
+  private readonly providers = new Map<string, JsonRpcProvider>();
+
+  constructor(readonly registry: NetworkRegistry) {}
+
+  network(id: string): NetworkConfig {
+    const network = this.registry.get(id);
+    if (!network) throw new Error(`unknown network ${id}`);
+    return network;
+  }
+
+  get(id: string): JsonRpcProvider {
+    let provider = this.providers.get(id);
+    if (!provider) {
+      const network = this.network(id);
+      // staticNetwork: trust the configured chain id instead of asking the node before every call.
+      // cacheTimeout -1: never answer a head or receipt query from a cache; stale reads confuse reorg checks.
+      provider = new JsonRpcProvider(network.rpcUrls[0], Network.from(network.chainId), {
+        staticNetwork: true,
+        cacheTimeout: -1,
+        pollingInterval: Math.min(network.blockTimeMs, 4000),
+      });
+      this.providers.set(id, provider);
+    }
+    return provider;
+  }
+
+  destroy(): void {
+    for (const p of this.providers.values()) p.destroy();
+    this.providers.clear();
+  }
+}

@@ -1,0 +1,207 @@
+import type { Block } from 'ethers';
+import type { Pool } from 'pg';
+import type { DepositInput } from '../../domain/payments';
+import { workflowIds } from '../../domain/payments';
+import { inTransaction } from '../db/pool';
+import { erc20Interface, topicToAddress, TRANSFER_TOPIC } from './erc20';
+import { getLogsSplitting } from './get-logs-split';
+import type { ChainProviders } from './providers';
+
+/** Blocks scanned per activity call; bounded so one call stays well inside its timeout. */
+const MAX_BLOCKS_PER_SCAN = 200;
+/** Block hashes kept per network for reorg detection; deeper reorgs than this are not expected. */
+const KEPT_BLOCKS = 512;
+
+export interface ScanResult {
+  from: number;
+  to: number;
+  head: number;
+  caughtUp: boolean;
+  depositsStarted: number;
+  /** Set when a reorg was found: the first block whose stored hash no longer matched the chain. */
+  reorgFrom?: number;
+}
+
+interface Candidate {
+  txHash: string;
+  logIndex: number;
+  blockNumber: number;
+  blockHash: string;
+  from: string;
+  to: string;
+  contract: string | null;
+  amount: bigint;
+}
+
+/**
+ * One pass of a network's chain watcher: reads new blocks once for every merchant, matches token
+ * Transfer logs and native transfers against Settle's addresses, starts a deposit workflow per
+ * match, then advances the durable cursor. Starting is idempotent, so a crash between starting
+ * and saving the cursor only causes a harmless rescan.
+ */
+export function createScanBlocks(pool: Pool, chains: ChainProviders, startDeposit: (d: DepositInput) => Promise<void>) {
+  return async function scanBlocks(networkId: string): Promise<ScanResult> {
+    const network = chains.network(networkId);
+    const provider = chains.get(networkId);
+    const head = await provider.getBlockNumber();
+    const cursor = await readCursor(pool, networkId, head);
+    if (cursor > head) return { from: cursor, to: head, head, caughtUp: true, depositsStarted: 0 };
+
+    const to = Math.min(head, cursor + MAX_BLOCKS_PER_SCAN - 1);
+    const blocks = await fetchBlocks(provider, cursor, to);
+    const forkAt = await findFork(pool, networkId, provider, cursor, blocks);
+    if (forkAt !== undefined) {
+      await rewind(pool, networkId, forkAt);
+      return { from: cursor, to: forkAt - 1, head, caughtUp: false, depositsStarted: 0, reorgFrom: forkAt };
+    }
+
+    const candidates: Candidate[] = [];
+    const contracts = network.tokens.map((t) => t.address.toLowerCase());
+    if (contracts.length) {
+      const logs = await getLogsSplitting(provider, { address: contracts, topics: [TRANSFER_TOPIC] }, cursor, to);
+      for (const log of logs) {
+        if (log.removed || log.topics.length !== 3) continue;
+        const parsed = erc20Interface.parseLog(log);
+        candidates.push({
+          txHash: log.transactionHash,
+          logIndex: log.index,
+          blockNumber: log.blockNumber,
+          blockHash: log.blockHash,
+          from: topicToAddress(log.topics[1]!),
+          to: topicToAddress(log.topics[2]!),
+          contract: log.address.toLowerCase(),
+          amount: parsed?.args[2] as bigint,
+        });
+      }
+    }
+    for (const block of blocks) {
+      for (const tx of block.prefetchedTransactions) {
+        if (!tx.to || tx.value === 0n) continue;
+        candidates.push({
+          txHash: tx.hash, logIndex: -1, blockNumber: block.number, blockHash: block.hash!,
+          from: tx.from.toLowerCase(), to: tx.to.toLowerCase(), contract: null, amount: tx.value,
+        });
+      }
+    }
+
+    const owners = await lookupAddresses(pool, networkId, [...new Set(candidates.map((c) => c.to))]);
+    let depositsStarted = 0;
+    const detectedAt = new Date().toISOString();
+    for (const c of candidates) {
+      const owner = owners.get(c.to);
+      if (!owner || c.amount <= 0n) continue;
+      const currency = c.contract ? chains.registry.tokenByContract(network, c.contract) : chains.registry.currency(network, network.native.symbol);
+      if (!currency) continue;
+      await startDeposit({
+        id: workflowIds.deposit(networkId, c.txHash, c.logIndex),
+        network: networkId,
+        txHash: c.txHash.toLowerCase(),
+        logIndex: c.logIndex,
+        blockNumber: c.blockNumber,
+        blockHash: c.blockHash,
+        from: c.from,
+        to: c.to,
+        currency: currency.symbol,
+        contract: c.contract,
+        decimals: currency.decimals,
+        amount: c.amount.toString(),
+        merchantId: owner.merchant_id,
+        livemode: owner.livemode,
+        ownerType: owner.owner_type,
+        ownerId: owner.owner_id,
+        requiredConfirmations: network.confirmations,
+        blockTimeMs: network.blockTimeMs,
+        detectedAt,
+      });
+      depositsStarted++;
+    }
+
+    await saveProgress(pool, networkId, blocks, to + 1);
+    return { from: cursor, to, head, caughtUp: to >= head, depositsStarted };
+  };
+}
+
+async function readCursor(pool: Pool, network: string, head: number): Promise<number> {
+  // A network seen for the first time starts at the current head: Settle's addresses are new, so
+  // older blocks cannot pay them.
+  const row = await pool.query<{ next_block: string }>(
+    `INSERT INTO chain_cursors (network, next_block) VALUES ($1, $2)
+     ON CONFLICT (network) DO UPDATE SET network = EXCLUDED.network RETURNING next_block`,
+    [network, head],
+  );
+  return Number(row.rows[0]!.next_block);
+}
+
+async function fetchBlocks(provider: import('ethers').JsonRpcProvider, from: number, to: number): Promise<Block[]> {
+  const numbers = Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  const blocks = await Promise.all(numbers.map((n) => provider.getBlock(n, true)));
+  return blocks.map((b, i) => {
+    if (!b) throw new Error(`node has no block ${numbers[i]} yet`);
+    return b;
+  });
+}
+
+/**
+ * Checks the fetched blocks chain onto the hashes stored earlier. On a mismatch walks back to the
+ * newest stored block the node still agrees with and returns the block after it (the fork point).
+ */
+async function findFork(
+  pool: Pool,
+  network: string,
+  provider: import('ethers').JsonRpcProvider,
+  cursor: number,
+  blocks: Block[],
+): Promise<number | undefined> {
+  const stored = await pool.query<{ number: string; hash: string }>(
+    'SELECT number, hash FROM chain_blocks WHERE network = $1 AND number < $2 ORDER BY number DESC LIMIT $3',
+    [network, cursor, KEPT_BLOCKS],
+  );
+  const previous = stored.rows[0];
+  const first = blocks[0];
+  const continuous = blocks.every((b, i) => i === 0 || b.parentHash === blocks[i - 1]!.hash);
+  if (!continuous) throw new Error('blocks changed while being read (reorg in progress); retrying');
+  if (!previous || !first || Number(previous.number) !== cursor - 1 || first.parentHash === previous.hash) return undefined;
+  for (const row of stored.rows) {
+    const onChain = await provider.getBlock(Number(row.number));
+    if (onChain?.hash === row.hash) return Number(row.number) + 1;
+  }
+  return Number(stored.rows[stored.rows.length - 1]!.number);
+}
+
+async function rewind(pool: Pool, network: string, forkAt: number): Promise<void> {
+  await inTransaction(pool, async (db) => {
+    await db.query('DELETE FROM chain_blocks WHERE network = $1 AND number >= $2', [network, forkAt]);
+    await db.query('UPDATE chain_cursors SET next_block = $2, updated_at = now() WHERE network = $1', [network, forkAt]);
+  });
+}
+
+interface AddressOwner {
+  address: string;
+  merchant_id: string;
+  livemode: boolean;
+  owner_type: 'invoice' | 'customer' | 'hot';
+  owner_id: string;
+}
+
+async function lookupAddresses(pool: Pool, network: string, addresses: string[]): Promise<Map<string, AddressOwner>> {
+  if (!addresses.length) return new Map();
+  const rows = await pool.query<AddressOwner>(
+    'SELECT address, merchant_id, livemode, owner_type, owner_id FROM addresses WHERE network = $1 AND address = ANY($2)',
+    [network, addresses],
+  );
+  return new Map(rows.rows.map((r) => [r.address, r]));
+}
+
+async function saveProgress(pool: Pool, network: string, blocks: Block[], nextBlock: number): Promise<void> {
+  await inTransaction(pool, async (db) => {
+    for (const b of blocks) {
+      await db.query(
+        `INSERT INTO chain_blocks (network, number, hash, parent_hash) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (network, number) DO UPDATE SET hash = EXCLUDED.hash, parent_hash = EXCLUDED.parent_hash`,
+        [network, b.number, b.hash, b.parentHash],
+      );
+    }
+    await db.query('DELETE FROM chain_blocks WHERE network = $1 AND number < $2', [network, nextBlock - KEPT_BLOCKS]);
+    await db.query('UPDATE chain_cursors SET next_block = $2, updated_at = now() WHERE network = $1', [network, nextBlock]);
+  });
+}

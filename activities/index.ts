@@ -1,0 +1,41 @@
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import type { PublishEventInput } from '../domain/events';
+import type { NetworkRegistry } from '../domain/networks';
+import { createScanBlocks } from './chain/scan-blocks';
+import type { ChainProviders } from './chain/providers';
+import { createVerifyDeposit } from './chain/verify-deposit';
+import { createCreditDeposit } from './db/credit-deposit';
+import { createSaveCustomer } from './db/save-customer';
+import { createSaveProjections } from './db/save-projections';
+import { createStartDeposit } from './temporal/start-deposit';
+import { createAllocateAddress } from './wallet/allocate-address';
+import type { HdWallet } from './wallet/hd-wallet';
+import { createStoreEvent } from './webhooks/publish-event';
+
+export interface ActivityDeps {
+  pool: Pool;
+  registry: NetworkRegistry;
+  chains: ChainProviders;
+  wallet: HdWallet;
+  client: Client;
+  taskQueue: string;
+}
+
+/** Every activity the worker registers; workflows proxy `ReturnType<typeof createActivities>`. */
+export function createActivities(deps: ActivityDeps) {
+  const storeEvent = createStoreEvent(deps.pool);
+  return {
+    allocateAddress: createAllocateAddress(deps.pool, deps.wallet),
+    ...createSaveProjections(deps.pool),
+    saveCustomer: createSaveCustomer(deps.pool),
+    creditDeposit: createCreditDeposit(deps.pool),
+    scanBlocks: createScanBlocks(deps.pool, deps.chains, createStartDeposit(deps.client, deps.taskQueue)),
+    verifyDeposit: createVerifyDeposit(deps.chains),
+    async publishEvent(input: PublishEventInput): Promise<string> {
+      return (await storeEvent(input)).id;
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

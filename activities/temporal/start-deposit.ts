@@ -1,0 +1,32 @@
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { DepositInput } from '../../domain/payments';
+import { SA } from '../../domain/search-attributes';
+
+/**
+ * Starts a deposit's workflow once. A running one is reused; a completed one is left alone; one
+ * that failed (reorged out) may start again if the transfer reappears in the canonical chain.
+ */
+export function createStartDeposit(client: Client, taskQueue: string) {
+  return async function startDeposit(d: DepositInput): Promise<void> {
+    try {
+      await client.workflow.start('depositWorkflow', {
+        workflowId: d.id,
+        taskQueue,
+        args: [d],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        staticSummary: `${d.currency} deposit to ${d.to} on ${d.network}`,
+        typedSearchAttributes: [
+          { key: SA.merchantId, value: d.merchantId },
+          { key: SA.network, value: d.network },
+          { key: SA.txHash, value: d.txHash },
+          { key: SA.status, value: 'detected' },
+          { key: SA.livemode, value: d.livemode },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  };
+}

@@ -1,0 +1,38 @@
+import express, { Router, type Express } from 'express';
+import { authenticate } from './auth';
+import type { ApiDeps } from './deps';
+import { errorMiddleware, notFoundRoute } from './errors';
+import { customersRouter } from './routes/customers';
+import { depositsRouter } from './routes/deposits';
+import { invoicesRouter } from './routes/invoices';
+
+/** Extra routers mounted beside the core ones (webhooks, withdrawals, ...), each under both prefixes. */
+export type RouterFactory = (deps: ApiDeps) => Router;
+
+export const BODY_LIMIT = '100kb';
+
+/**
+ * The HTTP API: validation, authentication and workflow calls only. Seed 000's `/v1/...` and seed
+ * 004's `/api/v1/...` paths serve the same routes.
+ */
+export function createApp(deps: ApiDeps, options: { trustProxy?: boolean; extraRouters?: RouterFactory[] } = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy ?? false);
+  app.use(express.json({ limit: BODY_LIMIT, type: () => true }));
+
+  app.get('/health', (_req, res) => void res.json({ ok: true }));
+
+  const v1 = Router();
+  v1.use(authenticate(deps.pool));
+  v1.use(invoicesRouter(deps));
+  v1.use(customersRouter(deps));
+  v1.use(depositsRouter(deps));
+  for (const factory of options.extraRouters ?? []) v1.use(factory(deps));
+
+  app.use('/v1', v1);
+  app.use('/api/v1', v1);
+  app.use(notFoundRoute);
+  app.use(errorMiddleware);
+  return app;
+}

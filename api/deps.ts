@@ -1,0 +1,13 @@
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import type { NetworkRegistry } from '../domain/networks';
+
+/** What the API needs: a read-mostly database pool and a Temporal client. No key material. */
+export interface ApiDeps {
+  pool: Pool;
+  temporal: Client;
+  registry: NetworkRegistry;
+  taskQueue: string;
+  /** How long an expired invoice's address stays watched for late payments. */
+  monitorWindowSeconds: number;
+}

@@ -1,0 +1,37 @@
+import { Client, Connection } from '@temporalio/client';
+import { ApiEnv, loadNetworkRegistry, parseEnv } from '../config/env';
+import { createPool } from '../activities/db/pool';
+import { createApp } from './app';
+import { API_ROUTERS } from './routers';
+
+/** API process entry point: connects to PostgreSQL and Temporal, then serves HTTP. */
+async function main(): Promise<void> {
+  const env = parseEnv(ApiEnv);
+  const pool = createPool(env.DATABASE_URL);
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const app = createApp(
+    {
+      pool,
+      temporal: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }),
+      registry: loadNetworkRegistry(env.SETTLE_NETWORKS_FILE),
+      taskQueue: env.SETTLE_TASK_QUEUE,
+      monitorWindowSeconds: 86_400,
+    },
+    { trustProxy: env.SETTLE_TRUST_PROXY === 'true', extraRouters: API_ROUTERS },
+  );
+  const server = app.listen(env.PORT, env.HOST, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : env.PORT;
+    console.log(`settle api listening on http://${env.HOST}:${port}`);
+  });
+  const stop = () => {
+    server.close(() => void Promise.all([pool.end(), connection.close()]).then(() => process.exit(0)));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

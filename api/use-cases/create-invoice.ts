@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { CreateInvoiceBody } from '../../domain/api-schemas';
+import { derivedId, randomId } from '../../domain/ids';
+import { invoiceReadyUpdate, invoiceSnapshotQuery } from '../../domain/messages';
+import { AmountError, toBaseUnits } from '../../domain/money';
+import { type InvoiceSnapshot, workflowIds } from '../../domain/payments';
+import { SA } from '../../domain/search-attributes';
+import type { AuthContext } from '../auth';
+import type { ApiDeps } from '../deps';
+import { ApiError } from '../errors';
+
+const DEFAULT_EXPIRES_IN_SECONDS = 3600;
+
+/**
+ * Creates an invoice by starting its workflow and waiting for its deposit address. The invoice id
+ * is derived from the Idempotency-Key (or external_id), so a retried request lands on the same
+ * workflow instead of creating a second invoice.
+ */
+export async function createInvoice(
+  deps: ApiDeps,
+  auth: AuthContext,
+  body: CreateInvoiceBody,
+  idempotencyKey: string | undefined,
+): Promise<{ snapshot: InvoiceSnapshot; created: boolean }> {
+  const network = deps.registry.resolve(body.network, auth.livemode);
+  if (!network) throw ApiError.invalid('unknown_network', `Unknown network "${body.network}"`, 'network');
+  const currency = deps.registry.currency(network, body.currency ?? 'USDT');
+  if (!currency) throw ApiError.invalid('unsupported_currency', `${body.currency} is not supported on ${network.id}`, 'currency');
+  const amount = toAmount(body.amount, currency.decimals);
+
+  const fingerprint = createHash('sha256').update(JSON.stringify([body, network.id, currency.symbol])).digest('hex');
+  const scope = [auth.merchantId, String(auth.livemode)];
+  const id = idempotencyKey
+    ? derivedId('inv', ...scope, 'idempotency-key', idempotencyKey)
+    : body.external_id
+      ? derivedId('inv', ...scope, 'external-id', body.external_id)
+      : randomId('inv');
+  const now = Date.now();
+  const expiresAt = new Date(now + (body.expires_in ?? DEFAULT_EXPIRES_IN_SECONDS) * 1000);
+
+  const workflowId = workflowIds.invoice(id);
+  const createdAt = new Date(now).toISOString();
+  let closed = false;
+  try {
+    await deps.temporal.workflow.start('invoiceWorkflow', {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      staticSummary: `Invoice ${body.amount} ${currency.symbol} on ${network.id}${body.external_id ? ` for ${body.external_id}` : ''}`,
+      typedSearchAttributes: [
+        { key: SA.merchantId, value: auth.merchantId },
+        { key: SA.status, value: 'pending' },
+        { key: SA.network, value: network.id },
+        { key: SA.livemode, value: auth.livemode },
+        ...(body.external_id ? [{ key: SA.externalId, value: body.external_id }] : []),
+      ],
+      args: [
+        {
+          id,
+          merchantId: auth.merchantId,
+          livemode: auth.livemode,
+          network: network.id,
+          currency: currency.symbol,
+          decimals: currency.decimals,
+          amount: amount.toString(),
+          externalId: body.external_id ?? null,
+          callbackUrl: body.callback_url ?? null,
+          metadata: body.metadata ?? {},
+          createdAt,
+          expiresAt: expiresAt.toISOString(),
+          monitorUntil: new Date(expiresAt.getTime() + deps.monitorWindowSeconds * 1000).toISOString(),
+          underpaymentToleranceBps: auth.underpaymentToleranceBps,
+          requestFingerprint: fingerprint,
+        },
+      ],
+    });
+  } catch (err) {
+    // REJECT_DUPLICATE: the invoice's workflow already finished; its final state answers the retry.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    closed = true;
+  }
+  const handle = deps.temporal.workflow.getHandle(workflowId);
+  const snapshot = closed ? await handle.query(invoiceSnapshotQuery) : await handle.executeUpdate(invoiceReadyUpdate);
+  // USE_EXISTING hands back a running workflow started by an earlier request; its creation time tells.
+  const created = snapshot.createdAt === createdAt;
+  if (snapshot.merchantId !== auth.merchantId || snapshot.livemode !== auth.livemode || snapshot.requestFingerprint !== fingerprint) {
+    throw new ApiError(
+      409,
+      'idempotency_error',
+      idempotencyKey ? 'idempotency_key_reused' : 'external_id_conflict',
+      idempotencyKey
+        ? 'This Idempotency-Key was already used with different parameters'
+        : `An invoice with external_id "${body.external_id}" already exists with different parameters`,
+      idempotencyKey ? undefined : 'external_id',
+    );
+  }
+  return { snapshot, created };
+}
+
+function toAmount(value: string, decimals: number): bigint {
+  try {
+    const amount = toBaseUnits(value, decimals);
+    if (amount <= 0n) throw new AmountError('amount must be greater than zero', 'invalid_amount');
+    return amount;
+  } catch (err) {
+    if (err instanceof AmountError) throw ApiError.invalid(err.code, err.message, 'amount');
+    throw err;
+  }
+}

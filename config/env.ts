@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { NetworkRegistry, NetworkRegistryConfig } from '../domain/networks';
+
+/** Variables both processes read. Required ones have no default; the compose test checks them. */
+const SharedEnv = z.object({
+  DATABASE_URL: z.string().min(1),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  SETTLE_TASK_QUEUE: z.string().default('settle'),
+  SETTLE_NETWORKS_FILE: z.string().default(path.join(__dirname, 'networks.json')),
+});
+
+export const ApiEnv = SharedEnv.extend({
+  PORT: z.coerce.number().int().min(0).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  /** Honour X-Forwarded-For only behind a proxy you run; otherwise IP allowlists could be spoofed. */
+  SETTLE_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+});
+export type ApiEnv = z.infer<typeof ApiEnv>;
+
+export const WorkerEnv = SharedEnv.extend({
+  /** BIP39-style master seed as hex; the only private key material in Settle, read only by the worker. */
+  SETTLE_MASTER_SEED: z.string().regex(/^[0-9a-fA-F]{32,128}$/, 'hex seed of 16 to 64 bytes'),
+  /** Networks whose chain watcher this worker keeps running (comma-separated ids). */
+  SETTLE_WATCH_NETWORKS: z.string().default('local'),
+});
+export type WorkerEnv = z.infer<typeof WorkerEnv>;
+
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv = process.env): z.infer<T> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid environment: ${problems}`);
+  }
+  return parsed.data;
+}
+
+export function loadNetworkRegistry(file: string): NetworkRegistry {
+  return new NetworkRegistry(NetworkRegistryConfig.parse(JSON.parse(readFileSync(file, 'utf8'))));
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/**
+ * Request schemas of the public API. The API validates with them and the OpenAPI document is
+ * generated from them, so the documentation cannot drift from what is enforced.
+ */
+
+export const DecimalAmount = z
+  .string()
+  .regex(/^(0|[1-9]\d*)(\.\d+)?$/, 'must be a decimal string like "50.00"')
+  .max(80)
+  .describe('Decimal string in whole currency units, e.g. "50.00". Never a JSON number.');
+
+const Metadata = z
+  .record(z.string().max(40), z.string().max(500))
+  .refine((m) => Object.keys(m).length <= 50, 'at most 50 keys')
+  .describe('Up to 50 string key/value pairs, stored and returned as given.');
+
+const CallbackUrl = z.string().max(2048).url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
+
+export const CreateInvoiceBody = z
+  .object({
+    amount: DecimalAmount,
+    currency: z.string().min(1).max(12).optional().describe('Token symbol; defaults to USDT.'),
+    network: z.string().min(1).max(40).optional().describe('Network id; defaults to bsc (live) or local (test).'),
+    external_id: z.string().min(1).max(200).optional().describe('Your order id; unique per merchant and mode.'),
+    callback_url: CallbackUrl.optional().describe('Receives this invoice\'s events (invoice.paid, ...).'),
+    expires_in: z.number().int().min(60).max(7 * 86_400).optional().describe('Seconds until expiry; default 3600.'),
+    metadata: Metadata.optional(),
+  })
+  .strict();
+export type CreateInvoiceBody = z.infer<typeof CreateInvoiceBody>;
+
+const Limit = z.coerce.number().int().min(1).max(100).default(20);
+const Timestamp = z.union([
+  z.string().regex(/^\d+$/).transform((s) => new Date(Number(s) * 1000)),
+  z.iso.datetime({ offset: true }).transform((s) => new Date(s)),
+]);
+
+export const ListQuery = z.object({
+  limit: Limit,
+  starting_after: z.string().max(200).optional().describe('Cursor: the next_cursor of the previous page.'),
+  created_gte: Timestamp.optional().describe('Unix seconds or ISO 8601.'),
+  created_lte: Timestamp.optional().describe('Unix seconds or ISO 8601.'),
+});
+
+export const ListInvoicesQuery = ListQuery.extend({
+  status: z.enum(['pending', 'paid', 'overpaid', 'underpaid', 'expired']).optional(),
+  external_id: z.string().max(200).optional(),
+});
+export type ListInvoicesQuery = z.infer<typeof ListInvoicesQuery>;
+
+export const CreateCustomerBody = z
+  .object({
+    email: z.email().max(320).optional(),
+    name: z.string().min(1).max(200).optional(),
+    external_id: z.string().min(1).max(200).optional(),
+    metadata: Metadata.optional(),
+  })
+  .strict();
+export type CreateCustomerBody = z.infer<typeof CreateCustomerBody>;
+
+export const ListDepositsQuery = ListQuery.extend({
+  status: z.enum(['detected', 'confirming', 'completed', 'failed']).optional(),
+  invoice_id: z.string().max(100).optional(),
+  customer_id: z.string().max(100).optional(),
+});
+
+export const IdParam = z.string().regex(/^[a-z]+_[0-9a-f]{16,48}$/, 'is not a valid id');
+
+export const ApiScope = z.enum(['read', 'write', 'withdraw']);
+export type ApiScope = z.infer<typeof ApiScope>;

@@ -1,0 +1,32 @@
+/** Every webhook event type Settle emits. */
+export const EventType = {
+  invoiceCreated: 'invoice.created',
+  invoicePaid: 'invoice.paid',
+  invoiceExpired: 'invoice.expired',
+  invoiceUnderpaid: 'invoice.underpaid',
+  invoiceOverpaid: 'invoice.overpaid',
+  depositDetected: 'deposit.detected',
+  depositConfirming: 'deposit.confirming',
+  depositCompleted: 'deposit.completed',
+  depositFailed: 'deposit.failed',
+  customerCreated: 'customer.created',
+  withdrawalCreated: 'withdrawal.created',
+  withdrawalCompleted: 'withdrawal.completed',
+  withdrawalFailed: 'withdrawal.failed',
+} as const;
+export type EventType = (typeof EventType)[keyof typeof EventType];
+export const EVENT_TYPES = Object.values(EventType) as [EventType, ...EventType[]];
+
+/** What a workflow hands to the publishEvent activity; the activity assigns the id and stores it. */
+export interface PublishEventInput {
+  merchantId: string;
+  livemode: boolean;
+  type: EventType;
+  objectType: 'invoice' | 'deposit' | 'customer' | 'withdrawal';
+  objectId: string;
+  /** Position in the object's lifecycle; with objectId and type it makes the event id stable across retries. */
+  sequence: number;
+  data: Record<string, unknown>;
+  /** The invoice's own callback_url, which receives the invoice's events besides the merchant's endpoints. */
+  callbackUrl?: string | null;
+}

@@ -1,0 +1,10 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DepositSnapshot, DepositUpdate, InvoiceSnapshot } from './payments';
+
+/** Message definitions shared by workflows and their callers, so the two sides cannot drift. */
+export const invoiceSnapshotQuery = defineQuery<InvoiceSnapshot>('invoiceSnapshot');
+/** Completes once the invoice has its deposit address; the API awaits it to answer POST /invoices. */
+export const invoiceReadyUpdate = defineUpdate<InvoiceSnapshot>('invoiceReady');
+export const depositUpdatedSignal = defineSignal<[DepositUpdate]>('depositUpdated');
+
+export const depositSnapshotQuery = defineQuery<DepositSnapshot>('depositSnapshot');

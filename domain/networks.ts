@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+export const TokenConfig = z.object({
+  symbol: z.string().min(1),
+  address: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+  decimals: z.number().int().min(0).max(36),
+});
+export type TokenConfig = z.infer<typeof TokenConfig>;
+
+export const NetworkConfig = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  name: z.string(),
+  /** Live networks carry real money; test-mode keys are mapped to `testNetwork` instead. */
+  livemode: z.boolean(),
+  testNetwork: z.string().optional(),
+  chainId: z.number().int().positive(),
+  rpcUrls: z.array(z.string().url()).min(1),
+  confirmations: z.number().int().min(1),
+  blockTimeMs: z.number().int().positive(),
+  /** Largest eth_getLogs block span to ask for; ranges are halved further when a node refuses. */
+  maxLogRange: z.number().int().positive().default(2000),
+  native: z.object({ symbol: z.string(), decimals: z.number().int() }),
+  tokens: z.array(TokenConfig),
+});
+export type NetworkConfig = z.infer<typeof NetworkConfig>;
+
+export const NetworkRegistryConfig = z.object({
+  defaultNetwork: z.object({ live: z.string(), test: z.string() }),
+  networks: z.array(NetworkConfig).min(1),
+});
+export type NetworkRegistryConfig = z.infer<typeof NetworkRegistryConfig>;
+
+export interface Currency {
+  network: NetworkConfig;
+  symbol: string;
+  decimals: number;
+  /** Token contract, or null for the network's native coin. */
+  contract: string | null;
+}
+
+/** Read-only view over the configured networks; shared by API (validation) and activities (chain I/O). */
+export class NetworkRegistry {
+  private readonly byId: Map<string, NetworkConfig>;
+
+  constructor(readonly config: NetworkRegistryConfig) {
+    this.byId = new Map(config.networks.map((n) => [n.id, n]));
+  }
+
+  get(id: string): NetworkConfig | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): NetworkConfig[] {
+    return [...this.byId.values()];
+  }
+
+  /** The networks a key of this mode can use; a test key names live networks but lands on their test twin. */
+  forMode(livemode: boolean): NetworkConfig[] {
+    return this.all().filter((n) => n.livemode === livemode);
+  }
+
+  /** Resolves the network a request asked for (or the default) for a key's mode. */
+  resolve(requested: string | undefined, livemode: boolean): NetworkConfig | undefined {
+    const id = requested ?? (livemode ? this.config.defaultNetwork.live : this.config.defaultNetwork.test);
+    const network = this.byId.get(id);
+    if (!network) return undefined;
+    if (network.livemode === livemode) return network;
+    return !livemode && network.testNetwork ? this.byId.get(network.testNetwork) : undefined;
+  }
+
+  currency(network: NetworkConfig, symbol: string): Currency | undefined {
+    const upper = symbol.toUpperCase();
+    if (network.native.symbol.toUpperCase() === upper) {
+      return { network, symbol: network.native.symbol, decimals: network.native.decimals, contract: null };
+    }
+    const token = network.tokens.find((t) => t.symbol.toUpperCase() === upper);
+    return token && { network, symbol: token.symbol, decimals: token.decimals, contract: token.address.toLowerCase() };
+  }
+
+  tokenByContract(network: NetworkConfig, contract: string): Currency | undefined {
+    const token = network.tokens.find((t) => t.address.toLowerCase() === contract.toLowerCase());
+    return token && { network, symbol: token.symbol, decimals: token.decimals, contract: token.address.toLowerCase() };
+  }
+}

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/** Base units as a decimal-digit string: JSON (and so every workflow payload) has no bigint. */
+export const BaseUnits = z.string().regex(/^-?\d+$/);
+
+export const InvoiceStatus = {
+  pending: 'pending',
+  paid: 'paid',
+  overpaid: 'overpaid',
+  underpaid: 'underpaid',
+  expired: 'expired',
+} as const;
+export type InvoiceStatus = (typeof InvoiceStatus)[keyof typeof InvoiceStatus];
+
+export const DepositStatus = {
+  detected: 'detected',
+  confirming: 'confirming',
+  completed: 'completed',
+  failed: 'failed',
+} as const;
+export type DepositStatus = (typeof DepositStatus)[keyof typeof DepositStatus];
+
+/** What the invoice workflow is started with; everything it needs without reading config. */
+export const InvoiceInput = z.object({
+  id: z.string(),
+  merchantId: z.string(),
+  livemode: z.boolean(),
+  network: z.string(),
+  currency: z.string(),
+  decimals: z.number().int(),
+  amount: BaseUnits,
+  externalId: z.string().nullable(),
+  callbackUrl: z.string().nullable(),
+  metadata: z.record(z.string(), z.string()),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  /** After expiry the address stays watched this long so a late payment is recorded, not lost. */
+  monitorUntil: z.string(),
+  underpaymentToleranceBps: z.number().int().min(0).max(10_000),
+  /** Hash of the creating request, so a reused Idempotency-Key with a different body is refused. */
+  requestFingerprint: z.string(),
+});
+export type InvoiceInput = z.infer<typeof InvoiceInput>;
+
+export const InvoiceDepositRef = z.object({
+  depositId: z.string(),
+  status: z.enum(DepositStatus),
+  amount: BaseUnits,
+  txHash: z.string(),
+  detectedAt: z.string(),
+});
+export type InvoiceDepositRef = z.infer<typeof InvoiceDepositRef>;
+
+export const InvoiceSnapshot = InvoiceInput.extend({
+  depositAddress: z.string().nullable(),
+  status: z.enum(InvoiceStatus),
+  amountReceived: BaseUnits,
+  amountPending: BaseUnits,
+  paidLate: z.boolean(),
+  paidAt: z.string().nullable(),
+  deposits: z.array(InvoiceDepositRef),
+  version: z.number().int(),
+});
+export type InvoiceSnapshot = z.infer<typeof InvoiceSnapshot>;
+
+/** A transfer the chain watcher matched to one of Settle's addresses. */
+export const DepositInput = z.object({
+  id: z.string(),
+  network: z.string(),
+  txHash: z.string(),
+  logIndex: z.number().int(),
+  blockNumber: z.number().int(),
+  blockHash: z.string(),
+  from: z.string(),
+  to: z.string(),
+  currency: z.string(),
+  /** Token contract, or null for the native coin. */
+  contract: z.string().nullable(),
+  decimals: z.number().int(),
+  amount: BaseUnits,
+  merchantId: z.string(),
+  livemode: z.boolean(),
+  ownerType: z.enum(['invoice', 'customer', 'hot']),
+  ownerId: z.string(),
+  requiredConfirmations: z.number().int().min(1),
+  blockTimeMs: z.number().int().positive(),
+  detectedAt: z.string(),
+});
+export type DepositInput = z.infer<typeof DepositInput>;
+
+export const DepositSnapshot = DepositInput.extend({
+  status: z.enum(DepositStatus),
+  confirmations: z.number().int(),
+  version: z.number().int(),
+});
+export type DepositSnapshot = z.infer<typeof DepositSnapshot>;
+
+/** Sent by a deposit workflow to its invoice on every status change. */
+export const DepositUpdate = InvoiceDepositRef;
+export type DepositUpdate = InvoiceDepositRef;
+
+export const VerifyResult = z.object({
+  canonical: z.boolean(),
+  confirmations: z.number().int(),
+  blockNumber: z.number().int(),
+  blockHash: z.string(),
+});
+export type VerifyResult = z.infer<typeof VerifyResult>;
+
+/** Workflow ids: readable in the Temporal UI and derivable by anyone who knows the object. */
+export const workflowIds = {
+  invoice: (id: string) => `invoice-${id}`,
+  customer: (id: string) => `customer-${id}`,
+  deposit: (network: string, txHash: string, logIndex: number) =>
+    `deposit-${network}-${txHash.toLowerCase()}-${logIndex < 0 ? 'native' : logIndex}`,
+  chainWatcher: (network: string) => `chain-watcher-${network}`,
+  withdrawal: (id: string) => `withdrawal-${id}`,
+  webhookQueue: (targetId: string, objectId: string) => `webhooks-${targetId}-${objectId}`,
+};

@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { ContractFactory, JsonRpcProvider, Wallet } from 'ethers';
+import { compileTestToken } from '../contracts/compile-token';
+
+/** Anvil's first default account: public knowledge, funded only on local chains. Used as the test faucet. */
+export const LOCAL_FAUCET_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
+
+export function anvilBinary(): string {
+  const pkg = require.resolve(`@foundry-rs/anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}/package.json`);
+  return path.join(path.dirname(pkg), 'bin', 'anvil');
+}
+
+export interface LocalChain {
+  rpcUrl: string;
+  provider: JsonRpcProvider;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Anvil on 127.0.0.1. Without `blockTimeSeconds` it mines one block per transaction, and
+ * tests mine further blocks themselves (anvil_mine) to add confirmations.
+ */
+export async function startAnvil(options: { port: number; blockTimeSeconds?: number; stateFile?: string; quiet?: boolean }): Promise<LocalChain> {
+  const args = ['--host', '127.0.0.1', '--port', String(options.port), '--chain-id', '31337'];
+  if (options.blockTimeSeconds) args.push('--block-time', String(options.blockTimeSeconds));
+  if (options.stateFile) args.push('--state', options.stateFile);
+  if (options.quiet !== false) args.push('--silent');
+  // Not inheriting our stdio: a leaked child would otherwise hold the caller's pipes open.
+  const child = spawn(anvilBinary(), args, { stdio: options.quiet === false ? 'inherit' : 'ignore' });
+  const rpcUrl = `http://127.0.0.1:${options.port}`;
+  const provider = new JsonRpcProvider(rpcUrl, 31337, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`anvil exited with code ${child.exitCode}`);
+    try {
+      await provider.getBlockNumber();
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error('anvil did not answer within 30 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    rpcUrl,
+    provider,
+    process: child,
+    async stop() {
+      provider.destroy();
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Deploys the test USDT token from the faucet account and returns its address. */
+export async function deployTestToken(provider: JsonRpcProvider, decimals: number): Promise<string> {
+  const { abi, bytecode } = compileTestToken();
+  const deployer = new Wallet(LOCAL_FAUCET_KEY, provider);
+  const factory = new ContractFactory(abi as never, bytecode, deployer);
+  const contract = await factory.deploy(decimals);
+  await contract.waitForDeployment();
+  return (await contract.getAddress()).toLowerCase();
+}

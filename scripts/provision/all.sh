@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Provisions everything the tests and `npm start` need that npm does not install, and records the
+# binaries' paths in the cache's env file (read by test/harness and scripts/dev-stack).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/common.sh"
+cli="$(bash "$here/temporal-cli.sh")"
+ts="$(bash "$here/test-server.sh")"
+envfile="$SETTLE_CACHE/binaries.env"
+{
+  echo "TEMPORAL_CLI_PATH=$cli"
+  echo "TEMPORAL_TEST_SERVER_PATH=$ts"
+} > "$envfile.tmp"
+mv "$envfile.tmp" "$envfile"
+say "temporal CLI: ${cli:-<SDK download>}"
+say "time-skipping server: ${ts:-<SDK download>}"

@@ -1,0 +1,250 @@
+import { randomBytes } from 'node:crypto';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { Contract, Wallet } from 'ethers';
+import { Pool } from 'pg';
+import { migrate } from '../../activities/db/migrate';
+import { createApiKey, createMerchant, type NewMerchant } from '../../activities/db/merchants';
+import { createPool } from '../../activities/db/pool';
+import { erc20Interface } from '../../activities/chain/erc20';
+import { createApp } from '../../api/app';
+import { API_ROUTERS } from '../../api/routers';
+import type { ApiScope } from '../../domain/api-schemas';
+import { NetworkRegistry, NetworkRegistryConfig } from '../../domain/networks';
+import { deployTestToken, LOCAL_FAUCET_KEY, startAnvil, type LocalChain } from '../../scripts/dev-stack/local-chain';
+import { freePort } from '../../scripts/dev-stack/processes';
+import { createSettleWorker } from '../../worker/create-worker';
+import { registerSearchAttributes } from '../../worker/register-search-attributes';
+import { ensureChainWatchers } from '../../worker/start-chain-watchers';
+import { NAMESPACES } from './global-setup';
+
+export interface StackOptions {
+  /** A time-skipping environment; without one the shared dev server is used. */
+  timeSkipping?: TestWorkflowEnvironment;
+  tokenDecimals?: number;
+  confirmations?: number;
+  blockTimeMs?: number;
+  /** Start the chain watcher for the local network. */
+  watch?: boolean;
+}
+
+/**
+ * Everything one test file needs, all real: its own PostgreSQL database, Anvil chain with a test
+ * USDT, Temporal namespace and task queue, a Settle worker and the HTTP API on a free port.
+ */
+export class TestStack {
+  worker!: Worker;
+  private workerRun?: Promise<void>;
+  private closeWorker?: () => void;
+  private server?: Server;
+  apiUrl = '';
+  readonly seed = randomBytes(32).toString('hex');
+  readonly taskQueue = `settle-${randomBytes(4).toString('hex')}`;
+
+  private constructor(
+    readonly options: StackOptions,
+    readonly pool: Pool,
+    private readonly adminPool: Pool,
+    readonly dbName: string,
+    readonly chain: LocalChain,
+    readonly token: string,
+    readonly registry: NetworkRegistry,
+    readonly namespace: string,
+    readonly nativeConnection: NativeConnection,
+    readonly connection: Connection,
+    readonly client: Client,
+  ) {}
+
+  static async start(options: StackOptions = {}): Promise<TestStack> {
+    installQuietRuntime();
+    const adminPool = new Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+    const dbName = `settle_test_${randomBytes(6).toString('hex')}`;
+    await adminPool.query(`CREATE DATABASE ${dbName}`);
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = `/${dbName}`;
+    const pool = createPool(url.toString(), 20);
+    await migrate(pool);
+
+    const chain = await startAnvil({ port: await freePort() });
+    const token = await deployTestToken(chain.provider, options.tokenDecimals ?? 18);
+    const registry = testRegistry(chain.rpcUrl, token, options);
+
+    let namespace = 'default';
+    let nativeConnection: NativeConnection;
+    let connection: Connection;
+    if (options.timeSkipping) {
+      nativeConnection = options.timeSkipping.nativeConnection;
+      connection = options.timeSkipping.connection;
+    } else {
+      namespace = claimNamespace();
+      const address = process.env.SETTLE_TEST_TEMPORAL_ADDRESS!;
+      nativeConnection = await NativeConnection.connect({ address });
+      connection = await Connection.connect({ address });
+    }
+    await registerSearchAttributes(connection, namespace);
+    const client = new Client({ connection, namespace });
+    const stack = new TestStack(options, pool, adminPool, dbName, chain, token, registry, namespace, nativeConnection, connection, client);
+    await stack.startWorker();
+    await stack.startApi();
+    if (options.watch) {
+      await ensureChainWatchers(connection, namespace, stack.taskQueue, registry, ['local']);
+    }
+    return stack;
+  }
+
+  /** Starts (or restarts, after stopWorker) the Settle worker on this stack's task queue. */
+  async startWorker(): Promise<void> {
+    const { worker, close } = await createSettleWorker({
+      connection: this.nativeConnection,
+      clientConnection: this.connection,
+      namespace: this.namespace,
+      taskQueue: this.taskQueue,
+      pool: this.pool,
+      registry: this.registry,
+      masterSeedHex: this.seed,
+      workflowBundle: { code: readFileSync(process.env.SETTLE_TEST_WORKFLOW_BUNDLE!, 'utf8') },
+    });
+    this.worker = worker;
+    this.closeWorker = close;
+    this.workerRun = worker.run();
+  }
+
+  /** Stops the worker the way a crash would look to Temporal: in-flight tasks are abandoned and retried elsewhere. */
+  async stopWorker(): Promise<void> {
+    if (this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    await this.workerRun;
+    this.closeWorker?.();
+  }
+
+  private async startApi(): Promise<void> {
+    const app = createApp(
+      { pool: this.pool, temporal: this.client, registry: this.registry, taskQueue: this.taskQueue, monitorWindowSeconds: 86_400 },
+      { extraRouters: API_ROUTERS },
+    );
+    await new Promise<void>((resolve) => {
+      this.server = app.listen(0, '127.0.0.1', () => resolve());
+    });
+    const address = this.server!.address();
+    this.apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  }
+
+  async merchant(options: Partial<NewMerchant> & { scopes?: ApiScope[]; ipAllowlist?: string[]; livemode?: boolean } = {}) {
+    const merchant = await createMerchant(this.pool, { name: 'Test merchant', ...options });
+    const { key } = await createApiKey(this.pool, {
+      merchantId: merchant.id,
+      livemode: options.livemode ?? false,
+      scopes: options.scopes ?? ['read', 'write', 'withdraw'],
+      ipAllowlist: options.ipAllowlist,
+    });
+    return { ...merchant, key };
+  }
+
+  /** Calls the API like a merchant's code would. */
+  async api(method: string, path: string, key: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
+    const res = await fetch(`${this.apiUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = { raw: text };
+    }
+    return { status: res.status, body: json };
+  }
+
+  /** Sends test USDT from the faucet to `to` (minting it first); returns the transaction hash. */
+  async sendToken(to: string, amountBaseUnits: bigint): Promise<string> {
+    const faucet = new Wallet(LOCAL_FAUCET_KEY, this.chain.provider);
+    const token = new Contract(this.token, erc20Interface, faucet);
+    await (await token.getFunction('mint')(faucet.address, amountBaseUnits)).wait();
+    const tx = await token.getFunction('transfer')(to, amountBaseUnits);
+    await tx.wait();
+    return tx.hash as string;
+  }
+
+  async mine(blocks: number): Promise<void> {
+    await this.chain.provider.send('anvil_mine', [`0x${blocks.toString(16)}`]);
+  }
+
+  async stop(): Promise<void> {
+    if (this.options.watch) {
+      await this.client.workflow.getHandle('chain-watcher-local').terminate('test finished').catch(() => undefined);
+    }
+    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
+    await this.stopWorker();
+    if (!this.options.timeSkipping) {
+      await this.nativeConnection.close();
+      await this.connection.close();
+    }
+    await this.pool.end();
+    await this.adminPool.query(`DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`);
+    await this.adminPool.end();
+    await this.chain.stop();
+  }
+}
+
+let runtimeInstalled = false;
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by an earlier stack in this process
+  }
+}
+
+function testRegistry(rpcUrl: string, token: string, options: StackOptions): NetworkRegistry {
+  const base = NetworkRegistryConfig.parse(JSON.parse(readFileSync(path.join(__dirname, '../../config/networks.json'), 'utf8')));
+  return new NetworkRegistry({
+    ...base,
+    networks: base.networks.map((n) =>
+      n.id === 'local'
+        ? {
+            ...n,
+            rpcUrls: [rpcUrl],
+            confirmations: options.confirmations ?? 3,
+            blockTimeMs: options.blockTimeMs ?? 200,
+            tokens: [{ symbol: 'USDT', address: token, decimals: options.tokenDecimals ?? 18 }],
+          }
+        : n,
+    ),
+  });
+}
+
+/** Each test file gets a namespace of its own on the shared dev server, so workflow ids never collide. */
+function claimNamespace(): string {
+  for (let i = 1; i <= NAMESPACES; i++) {
+    try {
+      closeSync(openSync(path.join(process.env.SETTLE_TEST_DIR!, `namespace-${i}.claimed`), 'wx'));
+      return `settle-test-${i}`;
+    } catch {
+      // taken by an earlier test file
+    }
+  }
+  throw new Error(`more than ${NAMESPACES} dev-server test files; raise NAMESPACES in global-setup.ts`);
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after the deadline. */
+export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,41 @@
+import { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { migrate } from '../activities/db/migrate';
+import { createPool } from '../activities/db/pool';
+import { loadNetworkRegistry, parseEnv, WorkerEnv } from '../config/env';
+import { createSettleWorker } from './create-worker';
+import { registerSearchAttributes } from './register-search-attributes';
+import { ensureChainWatchers } from './start-chain-watchers';
+
+/** Worker process entry point: the only process that holds the master seed and signs. */
+async function main(): Promise<void> {
+  const env = parseEnv(WorkerEnv);
+  const pool = createPool(env.DATABASE_URL);
+  const applied = await migrate(pool);
+  if (applied.length) console.log(`applied migrations: ${applied.join(', ')}`);
+  const registry = loadNetworkRegistry(env.SETTLE_NETWORKS_FILE);
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  await registerSearchAttributes(clientConnection, env.TEMPORAL_NAMESPACE);
+
+  const { worker, close } = await createSettleWorker({
+    connection,
+    clientConnection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.SETTLE_TASK_QUEUE,
+    pool,
+    registry,
+    masterSeedHex: env.SETTLE_MASTER_SEED,
+  });
+  const watched = env.SETTLE_WATCH_NETWORKS.split(',').map((s) => s.trim()).filter(Boolean);
+  await ensureChainWatchers(clientConnection, env.TEMPORAL_NAMESPACE, env.SETTLE_TASK_QUEUE, registry, watched);
+  console.log(`settle worker polling task queue "${env.SETTLE_TASK_QUEUE}", watching ${watched.join(', ') || 'no networks'}`);
+  await worker.run();
+  close();
+  await Promise.all([pool.end(), connection.close(), clientConnection.close()]);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

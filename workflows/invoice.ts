@@ -1,0 +1,79 @@
+import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { type EventType } from '../domain/events';
+import { depositUpdatedSignal, invoiceReadyUpdate, invoiceSnapshotQuery } from '../domain/messages';
+import type { DepositUpdate, InvoiceInput, InvoiceSnapshot } from '../domain/payments';
+import { invoiceObject } from '../domain/serialize';
+import { SA } from '../domain/search-attributes';
+import { applyDepositUpdate, evaluate, hasDepositsInFlight } from './invoice-state';
+
+const { allocateAddress, saveInvoice, publishEvent } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/**
+ * One invoice's life: gets its deposit address, waits for deposits until it is paid or expires,
+ * then keeps watching until the monitoring window closes so a late payment is recorded as such.
+ */
+export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnapshot> {
+  let state: InvoiceSnapshot = {
+    ...input,
+    depositAddress: null,
+    status: 'pending',
+    amountReceived: '0',
+    amountPending: '0',
+    paidLate: false,
+    paidAt: null,
+    deposits: [],
+    version: 1,
+  };
+  let sequence = 0;
+  const inbox: DepositUpdate[] = [];
+  setHandler(invoiceSnapshotQuery, () => state);
+  setHandler(invoiceReadyUpdate, async () => {
+    await condition(() => state.depositAddress !== null);
+    return state;
+  });
+  setHandler(depositUpdatedSignal, (update) => void inbox.push(update));
+
+  const emit = async (type: EventType) => {
+    await publishEvent({
+      merchantId: state.merchantId,
+      livemode: state.livemode,
+      type,
+      objectType: 'invoice',
+      objectId: state.id,
+      sequence: ++sequence,
+      data: invoiceObject(state),
+      callbackUrl: state.callbackUrl,
+    });
+  };
+
+  state.depositAddress = await allocateAddress({
+    merchantId: input.merchantId,
+    livemode: input.livemode,
+    ownerType: 'invoice',
+    ownerId: input.id,
+    networks: [input.network],
+  });
+  await saveInvoice(state);
+  await emit('invoice.created');
+
+  const expiresAt = Date.parse(input.expiresAt);
+  const monitorUntil = Date.parse(input.monitorUntil);
+  for (;;) {
+    const deadline = state.status === 'pending' ? expiresAt : monitorUntil;
+    await condition(() => inbox.length > 0, Math.max(deadline - Date.now(), 1));
+    const before = state.version;
+    for (const update of inbox.splice(0)) state = applyDepositUpdate(state, update);
+    const { snapshot, events } = evaluate(state, new Date());
+    state = snapshot;
+    if (state.version !== before) {
+      upsertSearchAttributes([{ key: SA.status, value: state.status }]);
+      await saveInvoice(state);
+      for (const type of events) await emit(type);
+    }
+    if (Date.now() >= monitorUntil && !hasDepositsInFlight(state) && inbox.length === 0) return state;
+  }
+}
