@@ -32,13 +32,14 @@ export const InvoiceInput = z.object({
   externalId: z.string().nullable(),
   callbackUrl: z.string().nullable(),
   metadata: z.record(z.string(), z.string()),
-  createdAt: z.string(),
-  expiresAt: z.string(),
+  expiresInSeconds: z.number().int().positive(),
   /** After expiry the address stays watched this long so a late payment is recorded, not lost. */
-  monitorUntil: z.string(),
+  monitorWindowSeconds: z.number().int().min(0),
   underpaymentToleranceBps: z.number().int().min(0).max(10_000),
   /** Hash of the creating request, so a reused Idempotency-Key with a different body is refused. */
   requestFingerprint: z.string(),
+  /** Unique per API request: tells the request that created the invoice from later retries. */
+  requestId: z.string(),
 });
 export type InvoiceInput = z.infer<typeof InvoiceInput>;
 
@@ -52,6 +53,10 @@ export const InvoiceDepositRef = z.object({
 export type InvoiceDepositRef = z.infer<typeof InvoiceDepositRef>;
 
 export const InvoiceSnapshot = InvoiceInput.extend({
+  /** Set by the workflow from its own clock, so expiry is measured on the clock that enforces it. */
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  monitorUntil: z.string(),
   depositAddress: z.string().nullable(),
   status: z.enum(InvoiceStatus),
   amountReceived: BaseUnits,

@@ -1,5 +1,6 @@
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { status } from '@grpc/grpc-js';
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 
 const INDEXED_TYPE = {
@@ -8,16 +9,19 @@ const INDEXED_TYPE = {
 } as const;
 
 /**
- * Registers Settle's custom search attributes on a namespace, once. A fresh cluster (or the
- * time-skipping server) knows none of them, and workflows that set an unknown one fail.
+ * Registers Settle's custom search attributes on a namespace. A fresh cluster (or the time-skipping
+ * server) knows none of them, and a workflow that sets an unknown one fails. One call per attribute,
+ * because the time-skipping server cannot list them and an existing one fails the whole call.
  */
 export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
-  const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const known = new Set(Object.keys(existing.customAttributes ?? {}));
-  const missing = ALL_SEARCH_ATTRIBUTES.filter((k) => !known.has(k.name));
-  if (!missing.length) return;
-  await connection.operatorService.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, INDEXED_TYPE[k.type as keyof typeof INDEXED_TYPE]])),
-  });
+  for (const key of ALL_SEARCH_ATTRIBUTES) {
+    try {
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: { [key.name]: INDEXED_TYPE[key.type as keyof typeof INDEXED_TYPE] },
+      });
+    } catch (err) {
+      if ((err as { code?: number }).code !== status.ALREADY_EXISTS) throw err;
+    }
+  }
 }

@@ -17,8 +17,14 @@ const { allocateAddress, saveInvoice, publishEvent } = proxyActivities<Activitie
  * then keeps watching until the monitoring window closes so a late payment is recorded as such.
  */
 export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnapshot> {
+  const startedAt = Date.now();
+  const expiresAt = startedAt + input.expiresInSeconds * 1000;
+  const monitorUntil = expiresAt + input.monitorWindowSeconds * 1000;
   let state: InvoiceSnapshot = {
     ...input,
+    createdAt: new Date(startedAt).toISOString(),
+    expiresAt: new Date(expiresAt).toISOString(),
+    monitorUntil: new Date(monitorUntil).toISOString(),
     depositAddress: null,
     status: 'pending',
     amountReceived: '0',
@@ -60,10 +66,9 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnaps
   await saveInvoice(state);
   await emit('invoice.created');
 
-  const expiresAt = Date.parse(input.expiresAt);
-  const monitorUntil = Date.parse(input.monitorUntil);
   for (;;) {
-    const deadline = state.status === 'pending' ? expiresAt : monitorUntil;
+    // Past expiry a pending invoice is only waiting for deposits already in flight: wake on those.
+    const deadline = state.status === 'pending' && Date.now() < expiresAt ? expiresAt : monitorUntil;
     await condition(() => inbox.length > 0, Math.max(deadline - Date.now(), 1));
     const before = state.version;
     for (const update of inbox.splice(0)) state = applyDepositUpdate(state, update);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { CreateInvoiceBody } from '../../domain/api-schemas';
@@ -37,11 +37,9 @@ export async function createInvoice(
     : body.external_id
       ? derivedId('inv', ...scope, 'external-id', body.external_id)
       : randomId('inv');
-  const now = Date.now();
-  const expiresAt = new Date(now + (body.expires_in ?? DEFAULT_EXPIRES_IN_SECONDS) * 1000);
+  const requestId = randomUUID();
 
   const workflowId = workflowIds.invoice(id);
-  const createdAt = new Date(now).toISOString();
   let closed = false;
   try {
     await deps.temporal.workflow.start('invoiceWorkflow', {
@@ -69,11 +67,11 @@ export async function createInvoice(
           externalId: body.external_id ?? null,
           callbackUrl: body.callback_url ?? null,
           metadata: body.metadata ?? {},
-          createdAt,
-          expiresAt: expiresAt.toISOString(),
-          monitorUntil: new Date(expiresAt.getTime() + deps.monitorWindowSeconds * 1000).toISOString(),
+          expiresInSeconds: body.expires_in ?? DEFAULT_EXPIRES_IN_SECONDS,
+          monitorWindowSeconds: deps.monitorWindowSeconds,
           underpaymentToleranceBps: auth.underpaymentToleranceBps,
           requestFingerprint: fingerprint,
+          requestId,
         },
       ],
     });
@@ -84,8 +82,8 @@ export async function createInvoice(
   }
   const handle = deps.temporal.workflow.getHandle(workflowId);
   const snapshot = closed ? await handle.query(invoiceSnapshotQuery) : await handle.executeUpdate(invoiceReadyUpdate);
-  // USE_EXISTING hands back a running workflow started by an earlier request; its creation time tells.
-  const created = snapshot.createdAt === createdAt;
+  // USE_EXISTING hands back a running workflow started by an earlier request; its request id tells.
+  const created = snapshot.requestId === requestId;
   if (snapshot.merchantId !== auth.merchantId || snapshot.livemode !== auth.livemode || snapshot.requestFingerprint !== fingerprint) {
     throw new ApiError(
       409,
