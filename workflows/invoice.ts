@@ -37,8 +37,10 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnaps
   let sequence = 0;
   const inbox: DepositUpdate[] = [];
   setHandler(invoiceSnapshotQuery, () => state);
+  // Ready once the projection has the invoice too, so a list right after creation includes it.
+  let ready = false;
   setHandler(invoiceReadyUpdate, async () => {
-    await condition(() => state.depositAddress !== null);
+    await condition(() => ready);
     return state;
   });
   setHandler(depositUpdatedSignal, (update) => void inbox.push(update));
@@ -64,6 +66,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnaps
     networks: [input.network],
   });
   await saveInvoice(state);
+  ready = true;
   await emit('invoice.created');
 
   for (;;) {

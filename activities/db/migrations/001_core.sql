@@ -82,7 +82,8 @@ CREATE TABLE customers (
   name text,
   external_id text,
   metadata jsonb NOT NULL DEFAULT '{}',
-  created_at timestamptz NOT NULL DEFAULT now()
+  -- Millisecond precision, like every timestamp the API returns, so list cursors are exact.
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now())
 );
 CREATE INDEX customers_list ON customers (merchant_id, livemode, created_at DESC, id DESC);
 

@@ -1,0 +1,59 @@
+import type { InvoiceSnapshot } from '../../domain/payments';
+import { applyDepositUpdate, evaluate } from '../../workflows/invoice-state';
+
+const base: InvoiceSnapshot = {
+  id: 'inv_1', merchantId: 'mer_1', livemode: false, network: 'local', currency: 'USDT', decimals: 0, amount: '100',
+  externalId: null, callbackUrl: null, metadata: {}, expiresInSeconds: 3600, monitorWindowSeconds: 86400,
+  underpaymentToleranceBps: 0, requestFingerprint: 'f', requestId: 'r', createdAt: '2026-01-01T00:00:00.000Z',
+  expiresAt: '2026-01-01T01:00:00.000Z', monitorUntil: '2026-01-02T01:00:00.000Z', depositAddress: '0xabc',
+  status: 'pending', amountReceived: '0', amountPending: '0', paidLate: false, paidAt: null, deposits: [], version: 1,
+};
+const before = new Date('2026-01-01T00:30:00.000Z');
+const after = new Date('2026-01-01T02:00:00.000Z');
+const dep = (id: string, status: 'detected' | 'confirming' | 'completed' | 'failed', amount: string, detectedAt = before) => ({
+  depositId: id, status, amount, txHash: `0x${id}`, detectedAt: detectedAt.toISOString(),
+});
+
+describe('invoice state', () => {
+  test('when deposits are in flight, then they count as pending, not received', () => {
+    const s = applyDepositUpdate(base, dep('a', 'confirming', '60'));
+    expect(s).toMatchObject({ amountReceived: '0', amountPending: '60' });
+    expect(evaluate(s, before).events).toEqual([]);
+  });
+
+  test('when a completed deposit reports an older in-flight status again, then the late update is ignored', () => {
+    const done = applyDepositUpdate(base, dep('a', 'completed', '60'));
+    expect(applyDepositUpdate(done, dep('a', 'confirming', '60'))).toBe(done);
+  });
+
+  test('when a deposit fails after confirming, then it no longer counts', () => {
+    const s = applyDepositUpdate(applyDepositUpdate(base, dep('a', 'confirming', '60')), dep('a', 'failed', '60'));
+    expect(s).toMatchObject({ amountReceived: '0', amountPending: '0' });
+  });
+
+  test('when the full amount completes, then the invoice is paid once', () => {
+    const paid = evaluate(applyDepositUpdate(base, dep('a', 'completed', '100')), before);
+    expect(paid.snapshot.status).toBe('paid');
+    expect(paid.events).toEqual(['invoice.paid']);
+    expect(evaluate(paid.snapshot, before).events).toEqual([]);
+  });
+
+  test('when a paid invoice receives more, then it becomes overpaid', () => {
+    const paid = evaluate(applyDepositUpdate(base, dep('a', 'completed', '100')), before).snapshot;
+    const more = evaluate(applyDepositUpdate(paid, dep('b', 'completed', '1')), before);
+    expect(more.snapshot.status).toBe('overpaid');
+    expect(more.events).toEqual(['invoice.overpaid']);
+  });
+
+  test('when expiry passes with nothing received, then it expires; with part received, it is underpaid', () => {
+    expect(evaluate(base, after).events).toEqual(['invoice.expired']);
+    const partial = applyDepositUpdate(base, dep('a', 'completed', '10'));
+    expect(evaluate(partial, after).snapshot.status).toBe('underpaid');
+  });
+
+  test('when money detected only after expiry completes the payment, then the invoice is paid late', () => {
+    const expired = evaluate(base, after).snapshot;
+    const late = evaluate(applyDepositUpdate(expired, dep('a', 'completed', '100', after)), after);
+    expect(late.snapshot).toMatchObject({ status: 'paid', paidLate: true });
+  });
+});
