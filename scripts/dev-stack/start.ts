@@ -1,0 +1,188 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Pool } from 'pg';
+import { migrate } from '../../activities/db/migrate';
+import { createApiKey, createMerchant } from '../../activities/db/merchants';
+import { hashApiKey } from '../../domain/api-key';
+import { NetworkRegistryConfig } from '../../domain/networks';
+import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { deployTestToken, startAnvil, type LocalChain } from './local-chain';
+import { startEmbeddedPostgres, stopChild } from './processes';
+
+/**
+ * `npm start`: the whole of Settle on one machine, on embedded defaults, supervised.
+ * TEMPORAL_ADDRESS, DATABASE_URL and SETTLE_NETWORKS_FILE each switch one part to an external one.
+ * Everything is kept in ./.data, so a second start reuses the data of the first.
+ */
+const ROOT = path.resolve(__dirname, '../..');
+const DATA = path.join(ROOT, '.data');
+const PORTS = {
+  api: Number(process.env.PORT ?? 3000),
+  temporal: Number(process.env.SETTLE_DEV_TEMPORAL_PORT ?? 7233),
+  temporalUi: Number(process.env.SETTLE_DEV_TEMPORAL_UI_PORT ?? 8233),
+  postgres: Number(process.env.SETTLE_DEV_POSTGRES_PORT ?? 54329),
+  chain: Number(process.env.SETTLE_DEV_CHAIN_PORT ?? 8545),
+};
+const log = (msg: string) => console.log(`[settle] ${msg}`);
+const cleanups: Array<() => Promise<void>> = [];
+
+async function main(): Promise<void> {
+  // Traversable by the unprivileged user embedded PostgreSQL runs as under root; the secrets in it are 0600.
+  mkdirSync(DATA, { recursive: true });
+  chmodSync(DATA, 0o755);
+
+  const temporalAddress = process.env.TEMPORAL_ADDRESS ?? (await startTemporal());
+  const databaseUrl = process.env.DATABASE_URL ?? (await startDatabase());
+  const networksFile = process.env.SETTLE_NETWORKS_FILE ?? (await startChain());
+  const masterSeed = process.env.SETTLE_MASTER_SEED ?? readOrCreateSecret('master-seed', () => randomBytes(32).toString('hex'));
+
+  const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+  await migrate(pool);
+  const apiKey = await devApiKey(pool);
+  await pool.end();
+
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    SETTLE_NETWORKS_FILE: networksFile,
+    PORT: String(PORTS.api),
+    HOST: '127.0.0.1',
+  };
+  supervise('worker', ['worker/main.ts'], { ...env, SETTLE_MASTER_SEED: masterSeed, SETTLE_WATCH_NETWORKS: 'local' });
+  // The API gets no seed: it never holds key material.
+  supervise('api', ['api/main.ts'], env);
+  await waitForHttp(`http://127.0.0.1:${PORTS.api}/health`);
+
+  console.log(`
+  Settle is running.
+    API             http://127.0.0.1:${PORTS.api}      (reference: http://127.0.0.1:${PORTS.api}/docs)
+    Temporal UI     ${process.env.TEMPORAL_ADDRESS ? '(external cluster)' : `http://127.0.0.1:${PORTS.temporalUi}`}
+    Test API key    ${apiKey}
+    DATABASE_URL    ${databaseUrl}
+  Try: curl -s -X POST http://127.0.0.1:${PORTS.api}/v1/invoices -H "X-API-Key: ${apiKey}" -d '{"amount":"50.00"}'
+  Ctrl-C stops everything; data stays in ./.data.
+`);
+}
+
+async function startTemporal(): Promise<string> {
+  const cli = execFileSync('bash', [path.join(ROOT, 'scripts/provision/temporal-cli.sh')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    .toString()
+    .trim();
+  log(`starting Temporal dev server (${cli || 'SDK download'}) with its Web UI`);
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: '127.0.0.1',
+      port: PORTS.temporal,
+      ui: true,
+      uiPort: PORTS.temporalUi,
+      dbFilename: path.join(DATA, 'temporal.db'),
+      searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
+      ...(cli ? { executable: { type: 'existing-path' as const, path: cli } } : {}),
+    },
+  });
+  cleanups.push(() => env.teardown());
+  return env.address;
+}
+
+async function startDatabase(): Promise<string> {
+  log('starting embedded PostgreSQL (data in .data/postgres)');
+  const pg = await startEmbeddedPostgres(path.join(DATA, 'postgres'), PORTS.postgres);
+  cleanups.push(() => pg.stop());
+  const admin = new Pool({ connectionString: pg.url, max: 1 });
+  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'settle'");
+  if (!exists.rowCount) await admin.query('CREATE DATABASE settle');
+  await admin.end();
+  return pg.url.replace(/\/postgres$/, '/settle');
+}
+
+/** Anvil with state kept in .data, the test USDT deployed once, and a networks file pointing at both. */
+async function startChain(): Promise<string> {
+  log(`starting local chain (Anvil) on 127.0.0.1:${PORTS.chain}`);
+  const chain: LocalChain = await startAnvil({ port: PORTS.chain, blockTimeSeconds: 1, stateFile: path.join(DATA, 'anvil-state.json') });
+  cleanups.push(() => chain.stop());
+  const recordFile = path.join(DATA, 'chain.json');
+  let token = existsSync(recordFile) ? (JSON.parse(readFileSync(recordFile, 'utf8')).token as string) : '';
+  if (!token || (await chain.provider.getCode(token)) === '0x') {
+    token = await deployTestToken(chain.provider, Number(process.env.SETTLE_DEV_TOKEN_DECIMALS ?? 18));
+    writeFileSync(recordFile, JSON.stringify({ token }));
+    log(`deployed test USDT at ${token}`);
+  }
+  const base = NetworkRegistryConfig.parse(JSON.parse(readFileSync(path.join(ROOT, 'config/networks.json'), 'utf8')));
+  const decimals = Number(process.env.SETTLE_DEV_TOKEN_DECIMALS ?? 18);
+  base.networks = base.networks.map((n) =>
+    n.id === 'local' ? { ...n, rpcUrls: [chain.rpcUrl], tokens: [{ symbol: 'USDT', address: token, decimals }] } : n,
+  );
+  const file = path.join(DATA, 'networks.json');
+  writeFileSync(file, JSON.stringify(base, null, 2));
+  return file;
+}
+
+/** The dev merchant's test key, kept in .data (local only) so every start prints a working key. */
+async function devApiKey(pool: Pool): Promise<string> {
+  const file = path.join(DATA, 'dev-credentials.json');
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { apiKey: string };
+    const valid = await pool.query('SELECT 1 FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hashApiKey(saved.apiKey)]);
+    if (valid.rowCount) return saved.apiKey;
+  }
+  const merchant = await createMerchant(pool, { name: 'Dev merchant' });
+  const { key } = await createApiKey(pool, { merchantId: merchant.id, livemode: false, scopes: ['read', 'write', 'withdraw'], description: 'npm start' });
+  writeFileSync(file, JSON.stringify({ merchantId: merchant.id, apiKey: key, callbackSecret: merchant.callbackSecret }), { mode: 0o600 });
+  return key;
+}
+
+function readOrCreateSecret(name: string, create: () => string): string {
+  const file = path.join(DATA, name);
+  if (!existsSync(file)) writeFileSync(file, create(), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+/** Runs a Settle process and restarts it (with a pause) if it dies, as a process supervisor would. */
+function supervise(name: string, args: string[], env: NodeJS.ProcessEnv): void {
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (chunk: Buffer) => chunk.toString().replace(/^(?=.)/gm, `[${name}] `);
+  child.stdout!.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
+  child.stderr!.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
+  children.set(name, child);
+  child.once('exit', (code) => {
+    if (stopping) return;
+    log(`${name} exited with code ${code}; restarting in 2 s`);
+    setTimeout(() => supervise(name, args, env), 2000);
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log('stopping');
+  await Promise.all([...children.values()].map((c) => stopChild(c)));
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => console.error(e));
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+main().catch(async (err) => {
+  console.error(`[settle] could not start: ${(err as Error).message}`);
+  await shutdown(1);
+});
