@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import type { z } from 'zod';
+import { ApiEnv, WorkerEnv } from '../config/env';
+
+/** No Docker engine runs here, so the compose file is checked against the app's own configuration schemas. */
+const compose = parse(readFileSync(path.join(__dirname, '../docker-compose.yml'), 'utf8')) as {
+  services: Record<string, { environment?: Record<string, string>; ports?: string[]; command?: string[]; depends_on?: unknown; build?: string }>;
+};
+const services = compose.services;
+
+/** Variables a schema cannot do without: parsing an empty environment names exactly those. */
+function requiredVariables(schema: z.ZodObject): string[] {
+  const result = schema.safeParse({});
+  return result.success ? [] : result.error.issues.map((i) => String(i.path[0]));
+}
+/** Resolves compose's ${VAR:-default} and ${VAR:?message} the way compose would with VAR set to "x". */
+const expand = (value: string) => value.replace(/\$\{(\w+)(:-([^}]*)|:\?[^}]*)?\}/g, (_m, _name, _d, fallback) => fallback ?? 'x');
+
+describe('docker-compose.yml', () => {
+  test('when the file is read, then it has Temporal on PostgreSQL, its UI, PostgreSQL, the Settle API and worker', () => {
+    expect(Object.keys(services).sort()).toEqual(['postgresql', 'settle-api', 'settle-worker', 'temporal', 'temporal-ui']);
+    expect(services.temporal!.environment!.DB).toBe('postgres12');
+    expect(services.temporal!.environment!.POSTGRES_SEEDS).toBe('postgresql');
+  });
+
+  test.each([
+    ['settle-api', ApiEnv, 'api/main.ts'],
+    ['settle-worker', WorkerEnv, 'worker/main.ts'],
+  ] as const)('when %s starts, then every variable its config requires is set and parses', (name, schema, entry) => {
+    const service = services[name]!;
+    expect(service.command).toContain(entry);
+    const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, expand(String(v))]));
+    for (const key of requiredVariables(schema)) expect(env).toHaveProperty(key);
+    if (name === 'settle-worker') env.SETTLE_MASTER_SEED = 'ab'.repeat(32);
+    expect(schema.safeParse(env).success).toBe(true);
+  });
+
+  test('when the processes connect, then addresses name real services and ports', () => {
+    const temporalPort = services.temporal!.ports!.map((p) => p.split(':').pop())[0];
+    for (const name of ['settle-api', 'settle-worker']) {
+      const env = services[name]!.environment!;
+      expect(env.TEMPORAL_ADDRESS).toBe(`temporal:${temporalPort}`);
+      const db = new URL(expand(env.DATABASE_URL!));
+      expect(services).toHaveProperty(db.hostname);
+      expect(db.port).toBe('5432');
+      expect(env.SETTLE_TASK_QUEUE).toBe(services['settle-worker']!.environment!.SETTLE_TASK_QUEUE);
+    }
+    expect(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS).toBe(`temporal:${temporalPort}`);
+    const apiPort = services['settle-api']!.environment!.PORT;
+    expect(services['settle-api']!.ports!.some((p) => p.endsWith(`:${apiPort}`))).toBe(true);
+  });
+
+  test('when secrets are handed out, then only the worker receives the master seed', () => {
+    expect(services['settle-worker']!.environment).toHaveProperty('SETTLE_MASTER_SEED');
+    for (const [name, s] of Object.entries(services)) {
+      if (name !== 'settle-worker') expect(s.environment ?? {}).not.toHaveProperty('SETTLE_MASTER_SEED');
+    }
+  });
+
+  test('when the networks file is referenced, then it is the one the image ships', () => {
+    const file = services['settle-api']!.environment!.SETTLE_NETWORKS_FILE!;
+    expect(file).toBe('/app/config/networks.json');
+    expect(readFileSync(path.join(__dirname, '../Dockerfile'), 'utf8')).toMatch(/COPY config \.\/config/);
+  });
+});
