@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { PublishEventInput } from '../domain/events';
 import type { NetworkRegistry } from '../domain/networks';
 import { createScanBlocks } from './chain/scan-blocks';
+import { createSimulateTransfer } from './chain/simulate-transfer';
 import type { ChainProviders } from './chain/providers';
 import { createVerifyDeposit } from './chain/verify-deposit';
 import { createCreditDeposit } from './db/credit-deposit';
@@ -12,6 +13,9 @@ import { createStartDeposit } from './temporal/start-deposit';
 import { createAllocateAddress } from './wallet/allocate-address';
 import type { HdWallet } from './wallet/hd-wallet';
 import { createStoreEvent } from './webhooks/publish-event';
+import { createDeliverWebhook, createOpenDelivery } from './webhooks/deliveries';
+import { createDispatchEvent } from './webhooks/dispatch-event';
+import { createWithdrawalActivities } from './withdrawal-activities';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -25,6 +29,7 @@ export interface ActivityDeps {
 /** Every activity the worker registers; workflows proxy `ReturnType<typeof createActivities>`. */
 export function createActivities(deps: ActivityDeps) {
   const storeEvent = createStoreEvent(deps.pool);
+  const dispatchEvent = createDispatchEvent(deps.pool, deps.client, deps.taskQueue);
   return {
     allocateAddress: createAllocateAddress(deps.pool, deps.wallet),
     ...createSaveProjections(deps.pool),
@@ -32,9 +37,16 @@ export function createActivities(deps: ActivityDeps) {
     creditDeposit: createCreditDeposit(deps.pool),
     scanBlocks: createScanBlocks(deps.pool, deps.chains, createStartDeposit(deps.client, deps.taskQueue)),
     verifyDeposit: createVerifyDeposit(deps.chains),
+    ...createSimulateTransfer(deps.pool, deps.chains),
+    /** Stores the event, then enqueues it with every target subscribed to it. */
     async publishEvent(input: PublishEventInput): Promise<string> {
-      return (await storeEvent(input)).id;
+      const { id } = await storeEvent(input);
+      await dispatchEvent(id);
+      return id;
     },
+    openDelivery: createOpenDelivery(deps.pool),
+    deliverWebhook: createDeliverWebhook(deps.pool),
+    ...createWithdrawalActivities(deps),
   };
 }
 

@@ -5,6 +5,7 @@ import { errorMiddleware, notFoundRoute } from './errors';
 import { customersRouter } from './routes/customers';
 import { depositsRouter } from './routes/deposits';
 import { invoicesRouter } from './routes/invoices';
+import { referenceRouter } from './openapi/reference-router';
 
 /** Extra routers mounted beside the core ones (webhooks, withdrawals, ...), each under both prefixes. */
 export type RouterFactory = (deps: ApiDeps) => Router;
@@ -22,6 +23,7 @@ export function createApp(deps: ApiDeps, options: { trustProxy?: boolean; extraR
   app.use(express.json({ limit: BODY_LIMIT, type: () => true }));
 
   app.get('/health', (_req, res) => void res.json({ ok: true }));
+  app.use(referenceRouter());
 
   const v1 = Router();
   v1.use(authenticate(deps.pool));

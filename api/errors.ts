@@ -26,6 +26,12 @@ export class ApiError extends Error {
 
 /** Parses with a zod schema, reporting the first problem with the path of the offending field. */
 export function parse<T extends z.ZodType>(schema: T, value: unknown, paramPrefix = ''): z.infer<T> {
+  const nul = pathToNul(value);
+  if (nul) {
+    // PostgreSQL text cannot hold U+0000: accepted, it would fail every projection write for ever.
+    const param = [paramPrefix, ...nul].filter(Boolean).join('.');
+    throw ApiError.invalid('parameter_invalid', `${param || 'body'}: must not contain the NUL character`, param || undefined);
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -33,6 +39,18 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown, paramPrefi
   const code = issue.code === 'unrecognized_keys' ? 'unknown_parameter' : issue.path.length ? 'parameter_invalid' : 'invalid_request';
   const message = issue.code === 'unrecognized_keys' ? `Unknown parameter(s): ${issue.keys.join(', ')}` : `${param || 'body'}: ${issue.message}`;
   throw ApiError.invalid(code, message, issue.code === 'unrecognized_keys' ? issue.keys[0] : param || undefined);
+}
+
+/** Path of the first string (key or value) containing U+0000, if any. */
+function pathToNul(value: unknown, path: string[] = []): string[] | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (!value || typeof value !== 'object') return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) return [...path, k];
+    const found = pathToNul(v, [...path, k]);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 export const notFoundRoute: RequestHandler = (req, _res, next) =>

@@ -1,4 +1,9 @@
 import type { RouterFactory } from './app';
+import { eventsRouter } from './routes/events';
+import { webhookEndpointsRouter } from './routes/webhook-endpoints';
+import { simulateRouter } from './routes/simulate';
+import { balanceRouter } from './routes/balance';
+import { withdrawalsRouter } from './routes/withdrawals';
 
 /** Routers of the feature areas beyond invoices, customers and deposits. */
-export const API_ROUTERS: RouterFactory[] = [];
+export const API_ROUTERS: RouterFactory[] = [simulateRouter, webhookEndpointsRouter, eventsRouter, withdrawalsRouter, balanceRouter];

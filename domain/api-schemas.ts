@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_TYPES } from './events';
 
 /**
  * Request schemas of the public API. The API validates with them and the OpenAPI document is
@@ -32,10 +33,13 @@ export const CreateInvoiceBody = z
 export type CreateInvoiceBody = z.infer<typeof CreateInvoiceBody>;
 
 const Limit = z.coerce.number().int().min(1).max(100).default(20);
-const Timestamp = z.union([
-  z.string().regex(/^\d+$/).transform((s) => new Date(Number(s) * 1000)),
-  z.iso.datetime({ offset: true }).transform((s) => new Date(s)),
-]);
+// Bounded to years 1970–9999: a date PostgreSQL cannot store would otherwise fail the query (a 500).
+const Timestamp = z
+  .union([
+    z.string().regex(/^\d{1,11}$/).transform((s) => new Date(Number(s) * 1000)),
+    z.iso.datetime({ offset: true }).transform((s) => new Date(s)),
+  ])
+  .refine((d) => d.getTime() >= 0 && d.getTime() < 253_402_300_800_000, 'must be between 1970 and 9999');
 
 export const ListQuery = z.object({
   limit: Limit,
@@ -70,3 +74,49 @@ export const IdParam = z.string().regex(/^[a-z]+_[0-9a-f]{16,48}$/, 'is not a va
 
 export const ApiScope = z.enum(['read', 'write', 'withdraw']);
 export type ApiScope = z.infer<typeof ApiScope>;
+
+const WebhookUrl = z.string().max(2048).describe('http(s) URL; in live mode it must resolve only to public addresses.');
+const WebhookEventTypes = z
+  .array(z.enum(EVENT_TYPES))
+  .max(EVENT_TYPES.length)
+  .describe('Event types to receive; empty or absent means every type.');
+
+export const CreateWebhookEndpointBody = z
+  .object({
+    url: WebhookUrl,
+    events: WebhookEventTypes.optional(),
+    description: z.string().max(500).optional(),
+  })
+  .strict();
+export type CreateWebhookEndpointBody = z.infer<typeof CreateWebhookEndpointBody>;
+
+export const UpdateWebhookEndpointBody = z
+  .object({
+    url: WebhookUrl.optional(),
+    events: WebhookEventTypes.optional(),
+    description: z.string().max(500).nullable().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+export type UpdateWebhookEndpointBody = z.infer<typeof UpdateWebhookEndpointBody>;
+
+export const ListEventsQuery = ListQuery.extend({
+  type: z.enum(EVENT_TYPES).optional(),
+  object_id: z.string().max(100).optional(),
+  delivery_failed: z.enum(['true', 'false']).optional().describe('true: only events with at least one failed delivery.'),
+});
+export type ListEventsQuery = z.infer<typeof ListEventsQuery>;
+
+export const CreateWithdrawalBody = z
+  .object({
+    amount: DecimalAmount,
+    to_address: z.string().min(1).max(100).describe('EVM address; mixed case must carry a valid EIP-55 checksum.'),
+    currency: z.string().min(1).max(12).optional().describe('Token symbol; defaults to USDT.'),
+    network: z.string().min(1).max(40).optional().describe('Network id; defaults to bsc (live) or local (test).'),
+  })
+  .strict();
+export type CreateWithdrawalBody = z.infer<typeof CreateWithdrawalBody>;
+
+export const ListWithdrawalsQuery = ListQuery.extend({
+  status: z.enum(['reserved', 'sweeping', 'signing', 'broadcast', 'confirming', 'completed', 'failed']).optional(),
+});

@@ -7,6 +7,7 @@ export const IdPrefix = {
   customer: 'cus',
   event: 'evt',
   webhookEndpoint: 'we',
+  webhookDelivery: 'whd',
   withdrawal: 'wd',
   apiKey: 'key',
 } as const;

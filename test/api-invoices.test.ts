@@ -52,6 +52,10 @@ describe('invoice API', () => {
     const c = await post({ amount: '6', external_id: 'order_1' });
     expect(c.status).toBe(409);
     expect(c.body.error).toMatchObject({ code: 'external_id_conflict', param: 'external_id' });
+    // An Idempotency-Key on a request for an existing order finds that order's invoice.
+    const d = await post({ amount: '5', external_id: 'order_1' }, { 'idempotency-key': 'fresh-key' });
+    expect(d.status).toBe(200);
+    expect(d.body.data.id).toBe(a.body.data.id);
   });
 
   test('when invoices are created, then each has its own deposit address', async () => {

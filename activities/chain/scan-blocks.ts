@@ -84,12 +84,13 @@ export function createScanBlocks(pool: Pool, chains: ChainProviders, startDeposi
       }
     }
 
-    const owners = await lookupAddresses(pool, networkId, [...new Set(candidates.map((c) => c.to))]);
+    const owners = await lookupAddressOwners(pool, networkId, [...new Set(candidates.flatMap((c) => [c.to, c.from]))]);
     let depositsStarted = 0;
     const detectedAt = new Date().toISOString();
     for (const c of candidates) {
       const owner = owners.get(c.to);
       if (!owner || c.amount <= 0n) continue;
+      if (isInternalMove(owner, owners.get(c.from))) continue;
       const currency = c.contract ? chains.registry.tokenByContract(network, c.contract) : chains.registry.currency(network, network.native.symbol);
       if (!currency) continue;
       await startDeposit({
@@ -183,7 +184,17 @@ interface AddressOwner {
   owner_id: string;
 }
 
-async function lookupAddresses(pool: Pool, network: string, addresses: string[]): Promise<Map<string, AddressOwner>> {
+/**
+ * Settle's own moves inside one merchant's wallet (sweeps to the hot address, gas top-ups from it)
+ * are not payments; neither is anything arriving at a hot address (gas funding, sweeps).
+ */
+function isInternalMove(to: AddressOwner, from: AddressOwner | undefined): boolean {
+  if (to.owner_type === 'hot') return true;
+  return !!from && from.merchant_id === to.merchant_id && from.livemode === to.livemode;
+}
+
+/** Owners of the given addresses on a network: one primary-key lookup, whatever the number of addresses Settle watches. */
+export async function lookupAddressOwners(pool: Pool, network: string, addresses: string[]): Promise<Map<string, AddressOwner>> {
   if (!addresses.length) return new Map();
   const rows = await pool.query<AddressOwner>(
     'SELECT address, merchant_id, livemode, owner_type, owner_id FROM addresses WHERE network = $1 AND address = ANY($2)',

@@ -12,6 +12,13 @@ export const Account = {
   chainOutflow: 'external:chain_outflow',
   /** Settle's service fees. */
   fees: 'settle:fees',
+  /**
+   * Gas Settle paid for sweeps, gas top-ups and withdrawal transfers, in the network's native coin
+   * (runs negative). Settle absorbs it: merchants hold tokens, not the coin gas is paid in.
+   */
+  gas: 'settle:gas',
+  /** Counterparty of gas spending: native coin paid to the network's validators. */
+  networkFees: 'external:network_fees',
 } as const;
 export type Account = (typeof Account)[keyof typeof Account];
 

@@ -15,7 +15,7 @@ const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 
 /**
  * Creates an invoice by starting its workflow and waiting for its deposit address. The invoice id
- * is derived from the Idempotency-Key (or external_id), so a retried request lands on the same
+ * is derived from the external_id (or the Idempotency-Key), so a retried request lands on the same
  * workflow instead of creating a second invoice.
  */
 export async function createInvoice(
@@ -32,10 +32,12 @@ export async function createInvoice(
 
   const fingerprint = createHash('sha256').update(JSON.stringify([body, network.id, currency.symbol])).digest('hex');
   const scope = [auth.merchantId, String(auth.livemode)];
-  const id = idempotencyKey
-    ? derivedId('inv', ...scope, 'idempotency-key', idempotencyKey)
-    : body.external_id
-      ? derivedId('inv', ...scope, 'external-id', body.external_id)
+  // external_id is the invoice's identity when given (unique per merchant and mode), so an
+  // Idempotency-Key never creates a second invoice for an order that already has one.
+  const id = body.external_id
+    ? derivedId('inv', ...scope, 'external-id', body.external_id)
+    : idempotencyKey
+      ? derivedId('inv', ...scope, 'idempotency-key', idempotencyKey)
       : randomId('inv');
   const requestId = randomUUID();
 
@@ -88,11 +90,11 @@ export async function createInvoice(
     throw new ApiError(
       409,
       'idempotency_error',
-      idempotencyKey ? 'idempotency_key_reused' : 'external_id_conflict',
-      idempotencyKey
-        ? 'This Idempotency-Key was already used with different parameters'
-        : `An invoice with external_id "${body.external_id}" already exists with different parameters`,
-      idempotencyKey ? undefined : 'external_id',
+      body.external_id ? 'external_id_conflict' : 'idempotency_key_reused',
+      body.external_id
+        ? `An invoice with external_id "${body.external_id}" already exists with different parameters`
+        : 'This Idempotency-Key was already used with different parameters',
+      body.external_id ? 'external_id' : undefined,
     );
   }
   return { snapshot, created };

@@ -30,6 +30,7 @@ export default async function globalSetup(): Promise<void> {
       ip: '127.0.0.1',
       ui: false,
       namespace: 'default',
+      log: { format: 'pretty', level: 'error' },
       extraArgs: namespaces.flatMap((n) => ['--namespace', n]),
       ...(temporalCli ? { executable: { type: 'existing-path' as const, path: temporalCli } } : {}),
     },

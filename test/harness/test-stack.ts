@@ -30,6 +30,8 @@ export interface StackOptions {
   blockTimeMs?: number;
   /** Start the chain watcher for the local network. */
   watch?: boolean;
+  /** Mine a block every N seconds, as `npm start` does, instead of only one per transaction. */
+  anvilBlockTimeSeconds?: number;
 }
 
 /**
@@ -42,6 +44,7 @@ export class TestStack {
   private closeWorker?: () => void;
   private server?: Server;
   apiUrl = '';
+  databaseUrl = '';
   readonly seed = randomBytes(32).toString('hex');
   readonly taskQueue = `settle-${randomBytes(4).toString('hex')}`;
 
@@ -69,7 +72,7 @@ export class TestStack {
     const pool = createPool(url.toString(), 20);
     await migrate(pool);
 
-    const chain = await startAnvil({ port: await freePort() });
+    const chain = await startAnvil({ port: await freePort(), blockTimeSeconds: options.anvilBlockTimeSeconds });
     const token = await deployTestToken(chain.provider, options.tokenDecimals ?? 18);
     const registry = testRegistry(chain.rpcUrl, token, options);
 
@@ -88,6 +91,7 @@ export class TestStack {
     await registerSearchAttributes(connection, namespace);
     const client = new Client({ connection, namespace });
     const stack = new TestStack(options, pool, adminPool, dbName, chain, token, registry, namespace, nativeConnection, connection, client);
+    stack.databaseUrl = url.toString();
     await stack.startWorker();
     await stack.startApi();
     if (options.watch) {

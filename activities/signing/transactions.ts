@@ -1,0 +1,273 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { isError, type JsonRpcProvider, Transaction, Wallet } from 'ethers';
+import type { Pool, PoolClient } from 'pg';
+import type { SignedTxSummary, TxStatus } from '../../domain/withdrawals';
+import { erc20Interface } from '../chain/erc20';
+import type { ChainProviders } from '../chain/providers';
+import { inTransaction } from '../db/pool';
+import type { HdWallet } from '../wallet/hd-wallet';
+import { type SignerRef, signerKey } from './signer-keys';
+
+export interface TxRequest {
+  /** Deterministic name of what the transaction does ("withdrawal:<id>:transfer"): at most one nonce per purpose. */
+  purpose: string;
+  network: string;
+  signer: SignerRef;
+  to: string;
+  data?: string;
+  /** Native value in base units. */
+  value?: string;
+  /** An ERC-20 transfer to encode as `data` (workflows cannot run the ABI encoder). */
+  tokenTransfer?: { recipient: string; amount: string };
+}
+
+interface StoredRow {
+  purpose: string;
+  attempt: number;
+  network: string;
+  from_address: string;
+  nonce: string;
+  tx_type: number;
+  tx_hash: string;
+  raw: string;
+  gas_limit: string;
+  max_fee_per_gas: string;
+  max_priority_fee_per_gas: string;
+}
+
+interface Fees {
+  type: 0 | 2;
+  maxFee: bigint;
+  priority: bigint;
+}
+
+/** Replacements must outbid the pending transaction; nodes require at least +10% on every fee field. */
+const BUMP_NUMERATOR = 5n;
+const BUMP_DENOMINATOR = 4n;
+const GAS_LIMIT_MARGIN_PERCENT = 130n;
+const NATIVE_TRANSFER_GAS = 21_000n;
+
+/**
+ * Durable transaction sending: a transaction is signed once per purpose, with a nonce Settle
+ * allocates in PostgreSQL, and stored before it is broadcast. Retries re-broadcast the stored bytes
+ * instead of signing anew, so a crash anywhere between signing and confirmation cannot send twice.
+ */
+export function createTransactionActivities(pool: Pool, chains: ChainProviders, wallet: HdWallet) {
+  const attempts = async (purpose: string, db: Pool | PoolClient = pool) =>
+    (await db.query<StoredRow>('SELECT * FROM signed_transactions WHERE purpose = $1 ORDER BY attempt', [purpose])).rows;
+
+  const latest = async (purpose: string): Promise<StoredRow> => {
+    const rows = await attempts(purpose);
+    const row = rows[rows.length - 1];
+    if (!row) throw ApplicationFailure.nonRetryable(`no signed transaction for ${purpose}`, 'UnknownPurpose');
+    return row;
+  };
+
+  const keyFor = (row: Pick<StoredRow, 'network' | 'from_address'>, ref: SignerRef) =>
+    signerKey(pool, wallet, ref).then((k) => {
+      if (k.address.toLowerCase() !== row.from_address) throw new Error('signer does not match the stored sender');
+      return k;
+    });
+
+  async function signTransaction(req: TxRequest): Promise<SignedTxSummary> {
+    const existing = await attempts(req.purpose);
+    if (existing.length) return summary(existing[existing.length - 1]!);
+
+    const provider = chains.get(req.network);
+    const network = chains.network(req.network);
+    const key = await signerKey(pool, wallet, req.signer);
+    const from = key.address.toLowerCase();
+    const value = BigInt(req.value ?? '0');
+    const data = req.tokenTransfer
+      ? erc20Interface.encodeFunctionData('transfer', [req.tokenTransfer.recipient, BigInt(req.tokenTransfer.amount)])
+      : (req.data ?? '0x');
+    const [fees, gasLimit, pendingCount] = await Promise.all([
+      currentFees(provider),
+      estimateGasLimit(provider, { from, to: req.to, data, value }),
+      provider.getTransactionCount(from, 'pending'),
+    ]);
+
+    return inTransaction(pool, async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sign:${req.purpose}`]);
+      const raced = await attempts(req.purpose, db);
+      if (raced.length) return summary(raced[raced.length - 1]!);
+      // The node's pending count seeds the counter once; afterwards Settle's own count is the truth.
+      await db.query('INSERT INTO nonces (network, address, next_nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+        req.network,
+        from,
+        pendingCount,
+      ]);
+      const nonceRow = await db.query<{ next_nonce: string }>(
+        'SELECT next_nonce FROM nonces WHERE network = $1 AND address = $2 FOR UPDATE',
+        [req.network, from],
+      );
+      const nonce = Number(nonceRow.rows[0]!.next_nonce);
+      const tx = buildTransaction({ to: req.to, data, value, nonce, gasLimit, chainId: network.chainId, fees });
+      const raw = await new Wallet(key.privateKey).signTransaction(tx);
+      const row = await insertAttempt(db, req.purpose, 0, req.network, from, req.to, nonce, gasLimit, fees, raw);
+      await db.query('UPDATE nonces SET next_nonce = next_nonce + 1 WHERE network = $1 AND address = $2', [req.network, from]);
+      return summary(row);
+    });
+  }
+
+  /** Sends the newest stored attempt; a node that already has it (or mined one of its attempts) is success. */
+  async function broadcastTransaction(purpose: string): Promise<{ hash: string }> {
+    const rows = await attempts(purpose);
+    const row = rows[rows.length - 1];
+    if (!row) throw ApplicationFailure.nonRetryable(`no signed transaction for ${purpose}`, 'UnknownPurpose');
+    const provider = chains.get(row.network);
+    try {
+      await provider.broadcastTransaction(row.raw);
+      return { hash: row.tx_hash };
+    } catch (err) {
+      const mined = await minedAttempt(provider, rows);
+      if (mined) return { hash: mined.row.tx_hash };
+      if (isAlreadyKnown(err)) return { hash: row.tx_hash };
+      throw err;
+    }
+  }
+
+  /**
+   * Reports whether one of the purpose's attempts is mined, and how deep. While none is, it
+   * re-broadcasts the newest attempt so a transaction a node dropped from its pool is sent again.
+   */
+  async function checkTransaction(purpose: string): Promise<TxStatus> {
+    const rows = await attempts(purpose);
+    if (!rows.length) throw ApplicationFailure.nonRetryable(`no signed transaction for ${purpose}`, 'UnknownPurpose');
+    const provider = chains.get(rows[0]!.network);
+    const mined = await minedAttempt(provider, rows);
+    if (!mined) {
+      await provider.broadcastTransaction(rows[rows.length - 1]!.raw).catch(() => undefined);
+      return { mined: false, attempts: rows.length };
+    }
+    const head = await provider.getBlockNumber();
+    const { receipt } = mined;
+    return {
+      mined: true,
+      hash: receipt.hash.toLowerCase(),
+      success: receipt.status === 1,
+      blockNumber: receipt.blockNumber,
+      confirmations: Math.max(0, head - receipt.blockNumber + 1),
+      gasCost: (receipt.gasUsed * receipt.gasPrice).toString(),
+    };
+  }
+
+  /**
+   * Re-signs a stuck transaction with the same nonce and higher fees, as a new attempt of the same
+   * purpose. Both stay valid until one is mined, and the nonce guarantees at most one ever is.
+   */
+  async function replaceTransaction(input: { purpose: string; signer: SignerRef }): Promise<SignedTxSummary> {
+    const last = await latest(input.purpose);
+    const provider = chains.get(last.network);
+    if (await minedAttempt(provider, await attempts(input.purpose))) return summary(last);
+    const key = await keyFor(last, input.signer);
+    const current = await currentFees(provider);
+    const bump = (old: string, now: bigint) => {
+      const raised = (BigInt(old) * BUMP_NUMERATOR + BUMP_DENOMINATOR - 1n) / BUMP_DENOMINATOR;
+      return raised > now ? raised : now;
+    };
+    const fees: Fees = {
+      type: last.tx_type === 2 ? 2 : 0,
+      maxFee: bump(last.max_fee_per_gas, current.maxFee),
+      priority: bump(last.max_priority_fee_per_gas, current.priority),
+    };
+    const previous = Transaction.from(last.raw);
+    const network = chains.network(last.network);
+    const tx = buildTransaction({
+      to: previous.to!,
+      data: previous.data,
+      value: previous.value,
+      nonce: Number(last.nonce),
+      gasLimit: BigInt(last.gas_limit),
+      chainId: network.chainId,
+      fees,
+    });
+    const raw = await new Wallet(key.privateKey).signTransaction(tx);
+    const stored = await inTransaction(pool, async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sign:${input.purpose}`]);
+      const rows = await attempts(input.purpose, db);
+      const newest = rows[rows.length - 1]!;
+      // Another attempt raced us to the replacement: keep its bytes, not ours.
+      if (newest.attempt !== last.attempt) return newest;
+      return insertAttempt(db, input.purpose, last.attempt + 1, last.network, last.from_address, previous.to!, Number(last.nonce), BigInt(last.gas_limit), fees, raw);
+    });
+    // Stored first, sent second: the next check re-broadcasts it should this send be lost.
+    await provider.broadcastTransaction(stored.raw).catch(() => undefined);
+    return summary(stored);
+  }
+
+  return { signTransaction, broadcastTransaction, checkTransaction, replaceTransaction };
+}
+
+async function minedAttempt(provider: JsonRpcProvider, rows: StoredRow[]) {
+  for (const row of rows) {
+    const receipt = await provider.getTransactionReceipt(row.tx_hash);
+    if (receipt && receipt.blockNumber != null) return { row, receipt };
+  }
+  return undefined;
+}
+
+function isAlreadyKnown(err: unknown): boolean {
+  if (isError(err, 'NONCE_EXPIRED')) return false;
+  const message = String((err as { message?: string })?.message ?? err);
+  return /already known|already imported|known transaction|already exists/i.test(message);
+}
+
+async function currentFees(provider: JsonRpcProvider): Promise<Fees> {
+  const fee = await provider.getFeeData();
+  if (fee.maxFeePerGas != null && fee.maxPriorityFeePerGas != null) {
+    return { type: 2, maxFee: fee.maxFeePerGas, priority: fee.maxPriorityFeePerGas };
+  }
+  if (fee.gasPrice == null) throw new Error('node reported no fee data');
+  return { type: 0, maxFee: fee.gasPrice, priority: fee.gasPrice };
+}
+
+async function estimateGasLimit(
+  provider: JsonRpcProvider,
+  tx: { from: string; to: string; data?: string; value: bigint },
+): Promise<bigint> {
+  if (!tx.data || tx.data === '0x') return NATIVE_TRANSFER_GAS;
+  const estimate = await provider.estimateGas(tx);
+  return (estimate * GAS_LIMIT_MARGIN_PERCENT) / 100n;
+}
+
+function buildTransaction(t: { to: string; data: string; value: bigint; nonce: number; gasLimit: bigint; chainId: number; fees: Fees }) {
+  const base = { to: t.to, data: t.data, value: t.value, nonce: t.nonce, gasLimit: t.gasLimit, chainId: t.chainId };
+  return t.fees.type === 2
+    ? { ...base, type: 2, maxFeePerGas: t.fees.maxFee, maxPriorityFeePerGas: t.fees.priority }
+    : { ...base, type: 0, gasPrice: t.fees.maxFee };
+}
+
+async function insertAttempt(
+  db: PoolClient,
+  purpose: string,
+  attempt: number,
+  network: string,
+  from: string,
+  to: string,
+  nonce: number,
+  gasLimit: bigint,
+  fees: Fees,
+  raw: string,
+): Promise<StoredRow> {
+  const hash = Transaction.from(raw).hash!.toLowerCase();
+  const row = await db.query<StoredRow>(
+    `INSERT INTO signed_transactions (purpose, attempt, network, from_address, to_address, nonce, tx_type, tx_hash, raw,
+       gas_limit, max_fee_per_gas, max_priority_fee_per_gas)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING *`,
+    [purpose, attempt, network, from, to.toLowerCase(), nonce, fees.type, hash, raw, gasLimit.toString(), fees.maxFee.toString(), fees.priority.toString()],
+  );
+  return row.rows[0]!;
+}
+
+function summary(row: StoredRow): SignedTxSummary {
+  const tx = Transaction.from(row.raw);
+  return {
+    purpose: row.purpose,
+    hash: row.tx_hash,
+    from: row.from_address,
+    nonce: Number(row.nonce),
+    attempt: row.attempt,
+    maxCost: (BigInt(row.gas_limit) * BigInt(row.max_fee_per_gas) + tx.value).toString(),
+  };
+}

@@ -1,0 +1,95 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { Contract } from 'ethers';
+import type { Pool, PoolClient } from 'pg';
+import type { SweepPlan, WithdrawalInput } from '../../domain/withdrawals';
+import { erc20Interface } from '../chain/erc20';
+import type { ChainProviders } from '../chain/providers';
+import { inTransaction } from '../db/pool';
+import type { HdWallet } from './hd-wallet';
+import { ensureHotAddress } from './hot-wallet';
+
+/**
+ * Decides, once per withdrawal, which deposit addresses give how many tokens to the hot address so
+ * it can send the withdrawal. Runs under a lock per hot address and records the plan before
+ * releasing it, so concurrent withdrawals never plan with the same tokens.
+ *
+ * Free tokens on the hot address = on-chain balance − outflows other unsettled withdrawals planned.
+ * In-flight sweeps into it are deliberately not added: a sweep that was mined but not yet marked
+ * would be counted twice. A negative result only means earlier plans' sweeps are still in flight;
+ * they cover those plans exactly, so this plan asks for its own amount.
+ *
+ * Free tokens on a deposit address = min(completed deposits − everything swept from it (the
+ * projection), on-chain balance − sweeps from it not yet mined). Both are conservative.
+ */
+export function createPlanSweep(pool: Pool, chains: ChainProviders, wallet: HdWallet) {
+  return async function planSweep(w: WithdrawalInput): Promise<SweepPlan> {
+    const token = new Contract(w.contract, erc20Interface, chains.get(w.network));
+    const balanceOf = async (address: string) => (await token.getFunction('balanceOf')(address)) as bigint;
+
+    return inTransaction(pool, async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`hot:${w.merchantId}:${w.livemode}:${w.network}:${w.currency}`]);
+      const hotAddress = await ensureHotAddress(db, wallet, w.merchantId, w.livemode, w.network);
+      const existing = await readPlan(db, w.id);
+      if (existing) return { hotAddress, sweeps: existing };
+
+      const committed = await db.query<{ sum: string }>(
+        `SELECT coalesce(sum(amount), 0)::text AS sum FROM withdrawal_plans
+         WHERE merchant_id = $1 AND livemode = $2 AND network = $3 AND currency = $4 AND NOT settled`,
+        [w.merchantId, w.livemode, w.network, w.currency],
+      );
+      const freeOnHot = (await balanceOf(hotAddress)) - BigInt(committed.rows[0]!.sum);
+      let need = BigInt(w.amount) - (freeOnHot > 0n ? freeOnHot : 0n);
+
+      await db.query(
+        `INSERT INTO withdrawal_plans (withdrawal_id, merchant_id, livemode, network, currency, hot_address, amount)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [w.id, w.merchantId, w.livemode, w.network, w.currency, hotAddress.toLowerCase(), w.amount],
+      );
+      if (need <= 0n) return { hotAddress, sweeps: [] };
+
+      const candidates = await db.query<{ address: string; derivation_index: number; projected: string; unmined: string }>(
+        `SELECT a.address, a.derivation_index,
+           (d.received - coalesce((SELECT sum(s.amount) FROM sweeps s
+              WHERE s.network = a.network AND s.from_address = a.address AND s.currency = $4 AND NOT s.reverted), 0))::text AS projected,
+           coalesce((SELECT sum(s.amount) FROM sweeps s
+              WHERE s.network = a.network AND s.from_address = a.address AND s.currency = $4 AND NOT s.mined), 0)::text AS unmined
+         FROM (SELECT to_address, sum(amount) AS received FROM deposits
+               WHERE merchant_id = $1 AND livemode = $2 AND network = $3 AND currency = $4 AND status = 'completed'
+               GROUP BY to_address) d
+         JOIN addresses a ON a.network = $3 AND a.address = d.to_address AND a.owner_type <> 'hot'
+         ORDER BY 3 DESC`,
+        [w.merchantId, w.livemode, w.network, w.currency],
+      );
+      let index = 0;
+      for (const c of candidates.rows) {
+        if (need <= 0n) break;
+        const projected = BigInt(c.projected);
+        if (projected <= 0n) continue;
+        const onChainFree = (await balanceOf(c.address)) - BigInt(c.unmined);
+        const free = projected < onChainFree ? projected : onChainFree;
+        if (free <= 0n) continue;
+        const take = free < need ? free : need;
+        await db.query(
+          `INSERT INTO sweeps (id, withdrawal_id, network, currency, from_address, derivation_index, amount)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [`${w.id}-sweep-${index++}`, w.id, w.network, w.currency, c.address, c.derivation_index, take.toString()],
+        );
+        need -= take;
+      }
+      // Rolls the plan back: the ledger said the money is there, so the chain view is only lagging
+      // (deposits still confirming in the projection, sweeps not yet marked); a retry looks again.
+      if (need > 0n) throw ApplicationFailure.retryable(`deposit addresses are short of ${need} base units for ${w.id}`, 'SweepShortfall');
+      return { hotAddress, sweeps: (await readPlan(db, w.id)) ?? [] };
+    });
+  };
+}
+
+async function readPlan(db: PoolClient, withdrawalId: string) {
+  const plan = await db.query('SELECT 1 FROM withdrawal_plans WHERE withdrawal_id = $1', [withdrawalId]);
+  if (!plan.rowCount) return undefined;
+  const sweeps = await db.query<{ id: string; from_address: string; derivation_index: number; amount: string }>(
+    'SELECT id, from_address, derivation_index, amount FROM sweeps WHERE withdrawal_id = $1 ORDER BY id',
+    [withdrawalId],
+  );
+  return sweeps.rows.map((s) => ({ id: s.id, from: s.from_address, derivationIndex: s.derivation_index, amount: s.amount }));
+}

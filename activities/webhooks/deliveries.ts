@@ -1,0 +1,157 @@
+import { Context } from '@temporalio/activity';
+import type { Pool } from 'pg';
+import { derivedId } from '../../domain/ids';
+import {
+  CALLBACK_TARGET,
+  DEFAULT_RETRY_SCHEDULE_SECONDS,
+  MAX_RETRY_DELAY_SECONDS,
+  type DeliveryStatus,
+  type OpenedDelivery,
+  type WebhookQueueItem,
+} from '../../domain/webhooks';
+import { checkWebhookUrl, publicOnlyLookup } from './check-url';
+import { postWebhook, type PostResult } from './post-webhook';
+import { webhookHeaders } from './sign-payload';
+
+export const DELIVERY_TIMEOUT_MS = 10_000;
+
+/** A merchant's schedule, clamped so a bad row cannot make a retry fire at once or never. */
+export function retrySchedule(stored: number[] | null): number[] {
+  const schedule = stored?.length ? stored : DEFAULT_RETRY_SCHEDULE_SECONDS;
+  return schedule.map((s) => Math.min(Math.max(Math.floor(s), 1), MAX_RETRY_DELAY_SECONDS));
+}
+
+/**
+ * Creates (or finds) the delivery of one queued event to one target. The id is derived from the
+ * target, event and request, so a retried activity or a duplicate signal lands on the same row.
+ */
+export function createOpenDelivery(pool: Pool) {
+  return async function openDelivery(input: { targetId: string } & WebhookQueueItem): Promise<OpenedDelivery> {
+    const deliveryId = derivedId('whd', input.targetId, input.eventId, input.requestId);
+    const event = (
+      await pool.query<{ merchant_id: string; livemode: boolean; callback_url: string | null; schedule: number[] | null }>(
+        `SELECT e.merchant_id, e.livemode, e.callback_url, m.webhook_retry_schedule_seconds AS schedule
+         FROM events e JOIN merchants m ON m.id = e.merchant_id WHERE e.id = $1`,
+        [input.eventId],
+      )
+    ).rows[0];
+    if (!event) throw new Error(`event ${input.eventId} does not exist`);
+    const schedule = retrySchedule(event.schedule);
+
+    const existing = (
+      await pool.query<{ status: DeliveryStatus; attempt_count: number }>('SELECT status, attempt_count FROM webhook_deliveries WHERE id = $1', [deliveryId])
+    ).rows[0];
+    if (existing) return { deliveryId, status: existing.status, attemptsMade: existing.attempt_count, retryScheduleSeconds: schedule };
+
+    const isCallback = input.targetId === CALLBACK_TARGET;
+    const endpoint = isCallback
+      ? undefined
+      : (
+          await pool.query<{ url: string; live: boolean }>(
+            'SELECT url, (enabled AND deleted_at IS NULL) AS live FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND livemode = $3',
+            [input.targetId, event.merchant_id, event.livemode],
+          )
+        ).rows[0];
+    const url = isCallback ? event.callback_url : endpoint?.url;
+    // A target that vanished between enqueue and now gets a canceled delivery, so the record says why nothing was sent.
+    const status: DeliveryStatus = url && (isCallback || endpoint?.live) ? 'pending' : 'canceled';
+    await pool.query(
+      `INSERT INTO webhook_deliveries (id, event_id, merchant_id, livemode, target_type, endpoint_id, url, status, completed_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8, CASE WHEN $8 = 'pending' THEN NULL ELSE now() END) ON CONFLICT (id) DO NOTHING`,
+      [deliveryId, input.eventId, event.merchant_id, event.livemode, isCallback ? 'callback' : 'endpoint', isCallback ? null : input.targetId, url ?? '', status],
+    );
+    return { deliveryId, status, attemptsMade: 0, retryScheduleSeconds: schedule };
+  };
+}
+
+interface DeliveryRow {
+  status: DeliveryStatus;
+  livemode: boolean;
+  event_id: string;
+  body: string;
+  target_type: 'endpoint' | 'callback';
+  callback_url: string | null;
+  callback_secret: string;
+  endpoint_url: string | null;
+  endpoint_secret: string | null;
+  endpoint_live: boolean | null;
+}
+
+export interface DeliverWebhookInput {
+  deliveryId: string;
+  attempt: number;
+  /** Seconds until the next attempt if this one fails; null when it is the last. */
+  retryInSeconds: number | null;
+}
+
+function cancellationSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined; // called outside an activity
+  }
+}
+
+/**
+ * Makes one attempt of a delivery and records it. A receiver's failure is a recorded attempt and a
+ * returned status, not an exception: Temporal's retries are kept for Settle's own failures.
+ */
+export function createDeliverWebhook(pool: Pool) {
+  return async function deliverWebhook(input: DeliverWebhookInput): Promise<DeliveryStatus> {
+    const row = (
+      await pool.query<DeliveryRow>(
+        `SELECT d.status, d.livemode, d.event_id, e.body, d.target_type, e.callback_url, m.callback_secret,
+                w.url AS endpoint_url, w.secret AS endpoint_secret, (w.enabled AND w.deleted_at IS NULL) AS endpoint_live
+         FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN merchants m ON m.id = d.merchant_id
+         LEFT JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE d.id = $1`,
+        [input.deliveryId],
+      )
+    ).rows[0];
+    if (!row) throw new Error(`delivery ${input.deliveryId} does not exist`);
+    if (row.status !== 'pending') return row.status;
+    if (row.target_type === 'endpoint' && !row.endpoint_live) {
+      await pool.query(`UPDATE webhook_deliveries SET status = 'canceled', next_attempt_at = NULL, completed_at = now() WHERE id = $1 AND status = 'pending'`, [input.deliveryId]);
+      return 'canceled';
+    }
+    // The endpoint's current URL and secret: a merchant fixing a broken URL or rotating the secret affects pending retries.
+    const url = (row.target_type === 'callback' ? row.callback_url : row.endpoint_url) ?? '';
+    const secret = (row.target_type === 'callback' ? row.callback_secret : row.endpoint_secret) ?? '';
+
+    const attemptedAt = new Date();
+    const check = await checkWebhookUrl(url, row.livemode);
+    const result: PostResult = check.ok
+      ? await postWebhook(check.url, row.body, webhookHeaders(row.body, secret, row.event_id, Math.floor(attemptedAt.getTime() / 1000)), {
+          timeoutMs: DELIVERY_TIMEOUT_MS,
+          lookup: row.livemode ? publicOnlyLookup : undefined,
+          cancel: cancellationSignal(),
+        })
+      : { ok: false, statusCode: null, latencyMs: 0, error: `URL refused: ${check.reason}`, responseSnippet: null };
+
+    const status: DeliveryStatus = result.ok ? 'succeeded' : input.retryInSeconds === null ? 'failed' : 'pending';
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, succeeded, status_code, latency_ms, error, response_snippet)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+         ON CONFLICT (delivery_id, attempt) DO UPDATE SET attempted_at = EXCLUDED.attempted_at, succeeded = EXCLUDED.succeeded,
+           status_code = EXCLUDED.status_code, latency_ms = EXCLUDED.latency_ms, error = EXCLUDED.error, response_snippet = EXCLUDED.response_snippet`,
+        [input.deliveryId, input.attempt, attemptedAt, result.ok, result.statusCode, result.latencyMs, result.error, result.responseSnippet],
+      );
+      await client.query(
+        `UPDATE webhook_deliveries SET status = $2, url = $3, attempt_count = GREATEST(attempt_count, $4),
+           next_attempt_at = CASE WHEN $2 = 'pending' THEN now() + make_interval(secs => $5) END,
+           completed_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END
+         WHERE id = $1`,
+        [input.deliveryId, status, url, input.attempt, input.retryInSeconds ?? 0],
+      );
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    return status;
+  };
+}

@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import {
+  CustomerObject,
+  DepositObject,
+  ErrorBody,
+  EventObject,
+  EventPayload,
+  InvoiceObject,
+  SimulatedDepositObject,
+  WebhookEndpointObject,
+  WithdrawalObject,
+} from '../../domain/api-objects';
+import { EVENT_TYPES, type EventType } from '../../domain/events';
+import { OPERATIONS, type Operation } from './operations';
+
+/** The two prefixes every route is served under (seed 000 uses /v1, seed 004 /api/v1). */
+export const API_PREFIXES = ['/v1', '/api/v1'] as const;
+
+type JsonSchema = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+/** `/invoices/:id` → `/invoices/{id}`. */
+export function openApiPath(expressPath: string): string {
+  return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+
+function operationObject(op: Operation, prefix: string) {
+  const parameters: JsonSchema[] = [];
+  for (const [name, schema] of Object.entries(op.pathParams ?? {})) {
+    parameters.push({ name, in: 'path', required: true, schema: jsonSchema(schema, 'input'), description: schema.description });
+  }
+  if (op.query) {
+    const q = jsonSchema(op.query, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+    for (const [name, schema] of Object.entries(q.properties ?? {})) {
+      const { description, ...rest } = schema;
+      parameters.push({ name, in: 'query', required: q.required?.includes(name) ?? false, schema: rest, ...(description ? { description } : {}) });
+    }
+  }
+  if (op.idempotent) {
+    parameters.push({
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      schema: { type: 'string', maxLength: 255 },
+      description: 'A retried request with the same key returns the original result instead of acting twice.',
+    });
+  }
+
+  const success = {
+    description: op.response.description,
+    content: { 'application/json': { schema: jsonSchema(op.response.schema, 'output'), ...(op.response.example ? { example: op.response.example } : {}) } },
+  };
+  const responses: Record<string, unknown> = { [op.response.status]: success };
+  for (const status of op.alsoStatus ?? []) responses[status] = { ...success, description: `${op.response.description} (idempotent replay)` };
+  const errors = new Map<number, string[]>([
+    [401, ['missing_api_key', 'invalid_api_key', 'api_key_revoked']],
+    [403, ['insufficient_scope', 'ip_not_allowed']],
+  ]);
+  for (const e of op.errors) errors.set(e.status, [...(errors.get(e.status) ?? []), ...e.codes]);
+  for (const [status, codes] of [...errors].sort(([a], [b]) => a - b)) responses[status] = errorResponse(`error.code: ${codes.join(', ')}`);
+
+  return {
+    operationId: prefix === '/v1' ? op.operationId : `${op.operationId}ApiV1`,
+    tags: [op.tag],
+    summary: op.summary,
+    description: [op.description, `Requires the \`${op.scope}\` scope.${op.testModeOnly ? ' Test mode (sk_test_) keys only.' : ''}`]
+      .filter(Boolean)
+      .join('\n\n'),
+    'x-settle-scope': op.scope,
+    ...(parameters.length ? { parameters } : {}),
+    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+    responses,
+  };
+}
+
+/** What `data` holds in each event type's payload. */
+function eventDataSchema(type: EventType): z.ZodType {
+  if (type.startsWith('invoice.')) return InvoiceObject;
+  if (type.startsWith('deposit.')) return DepositObject;
+  if (type.startsWith('customer.')) return CustomerObject;
+  return z.record(z.string(), z.unknown());
+}
+
+const EVENT_DESCRIPTIONS: Partial<Record<EventType, string>> = {
+  'deposit.detected': 'A new deposit has been detected on-chain (0 confirmations).',
+  'deposit.confirming': 'The deposit has at least 1 confirmation but is not yet fully confirmed.',
+  'deposit.completed': 'The deposit has reached the required number of confirmations and was credited.',
+  'deposit.failed': 'The deposit could not be processed (e.g. a chain reorg removed the transfer).',
+  'invoice.paid': 'The invoice received its full amount.',
+};
+
+function webhookObject(type: EventType) {
+  const payload = EventPayload.extend({ event: z.literal(type), data: eventDataSchema(type) });
+  return {
+    post: {
+      summary: type,
+      description: `${EVENT_DESCRIPTIONS[type] ?? `Sent on ${type}.`} Delivered to every webhook endpoint subscribed to it${
+        type.startsWith('invoice.') ? ' and to the invoice\'s callback_url' : ''
+      }; retried until your endpoint answers 2xx.`,
+      parameters: [
+        {
+          name: 'X-Webhook-Signature',
+          in: 'header',
+          required: true,
+          schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          description: 'Hex HMAC-SHA256 of the raw request body, keyed with the endpoint secret.',
+        },
+        {
+          name: 'Settle-Signature',
+          in: 'header',
+          required: true,
+          schema: { type: 'string', pattern: '^t=\\d+,v1=[0-9a-f]{64}$' },
+          description: '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`; reject timestamps older than 5 minutes to stop replays.',
+        },
+        { name: 'Settle-Event-Id', in: 'header', required: true, schema: { type: 'string' }, description: 'The event id; deduplicate on it.' },
+      ],
+      requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(payload, 'output') } } },
+      responses: { '200': { description: 'Any 2xx acknowledges the delivery.' } },
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document of the API, built from the operation registry and the zod schemas. */
+export function buildOpenApiDocument(options: { serverUrl?: string; operations?: Operation[] } = {}) {
+  const operations = options.operations ?? OPERATIONS;
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const prefix of API_PREFIXES) {
+    for (const op of operations) {
+      const path = `${prefix}${openApiPath(op.path)}`;
+      paths[path] = { ...paths[path], [op.method]: operationObject(op, prefix) };
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Settle API',
+      version: '1',
+      description:
+        'Self-hostable crypto payment gateway. Authenticate with `X-API-Key: <key>` or `Authorization: Bearer <key>`. ' +
+        '`sk_test_` keys work on test networks and see only test-mode objects; `sk_live_` keys see only live ones. ' +
+        'Amounts are decimal strings. Errors are `{ error: { type, code, message, param } }`.',
+    },
+    servers: [{ url: options.serverUrl ?? '/' }],
+    security: [{ ApiKeyHeader: [] }, { BearerAuth: [] }],
+    tags: [...new Set(operations.map((o) => o.tag))].map((name) => ({ name })),
+    paths,
+    webhooks: Object.fromEntries(EVENT_TYPES.map((type) => [type, webhookObject(type)])),
+    components: {
+      securitySchemes: {
+        ApiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        BearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer sk_live_… / sk_test_…' },
+      },
+      schemas: {
+        Error: jsonSchema(ErrorBody, 'output'),
+        Invoice: jsonSchema(InvoiceObject, 'output'),
+        Customer: jsonSchema(CustomerObject, 'output'),
+        Deposit: jsonSchema(DepositObject, 'output'),
+        SimulatedDeposit: jsonSchema(SimulatedDepositObject, 'output'),
+        WebhookEndpoint: jsonSchema(WebhookEndpointObject, 'output'),
+        Event: jsonSchema(EventObject, 'output'),
+        Withdrawal: jsonSchema(WithdrawalObject, 'output'),
+        EventPayload: jsonSchema(EventPayload, 'output'),
+      },
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import type { Pool } from 'pg';
+import { checkWebhookUrl } from '../../activities/webhooks/check-url';
+import { CreateWebhookEndpointBody, IdParam, ListQuery, UpdateWebhookEndpointBody } from '../../domain/api-schemas';
+import { randomId } from '../../domain/ids';
+import { authOf, requireScope } from '../auth';
+import type { ApiDeps } from '../deps';
+import { ApiError, parse } from '../errors';
+import { encodeCursor, page, pageQuery } from '../pagination';
+import { deliveryObject, SELECT_DELIVERIES, type DeliveryRow } from '../webhook-deliveries';
+
+interface EndpointRow {
+  id: string;
+  livemode: boolean;
+  url: string;
+  description: string | null;
+  events: string[];
+  enabled: boolean;
+  secret: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function newSecret(): string {
+  return `whsec_${randomBytes(24).toString('hex')}`;
+}
+
+/** Refuses URLs a delivery would refuse, so a merchant learns at once rather than from failed deliveries. */
+async function requireDeliverableUrl(url: string, livemode: boolean): Promise<void> {
+  const check = await checkWebhookUrl(url, livemode);
+  if (!check.ok) throw ApiError.invalid(check.code, `url ${check.reason}`, 'url');
+}
+
+/** Webhook endpoints of the key's merchant and mode; the signing secret appears only on create and rotate. */
+export function webhookEndpointsRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const { pool } = deps;
+
+  router.post('/webhook-endpoints', requireScope('write'), async (req, res) => {
+    const auth = authOf(req);
+    const body = parse(CreateWebhookEndpointBody, req.body ?? {});
+    await requireDeliverableUrl(body.url, auth.livemode);
+    const row = await pool.query<EndpointRow>(
+      `INSERT INTO webhook_endpoints (id, merchant_id, livemode, url, description, events, secret)
+       VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING *`,
+      [randomId('we'), auth.merchantId, auth.livemode, body.url, body.description ?? null, body.events ?? [], newSecret()],
+    );
+    res.status(201).json({ data: endpointObject(row.rows[0]!, { withSecret: true }) });
+  });
+
+  router.get('/webhook-endpoints', requireScope('read'), async (req, res) => {
+    const auth = authOf(req);
+    const q = parse(ListQuery, req.query);
+    const params: unknown[] = [auth.merchantId, auth.livemode];
+    const tail = pageQuery(q, ['merchant_id = $1', 'livemode = $2', 'deleted_at IS NULL'], params);
+    const rows = await pool.query<EndpointRow>(`SELECT * FROM webhook_endpoints ${tail}`, params);
+    const result = page(rows.rows, q.limit, (r) => encodeCursor(r.created_at, r.id));
+    res.json({ ...result, data: result.data.map((r) => endpointObject(r)) });
+  });
+
+  router.get('/webhook-endpoints/:id', requireScope('read'), async (req, res) => {
+    res.json({ data: endpointObject(await findEndpoint(pool, req)) });
+  });
+
+  const update = async (req: Request, res: Response) => {
+    const auth = authOf(req);
+    const existing = await findEndpoint(pool, req);
+    const body = parse(UpdateWebhookEndpointBody, req.body ?? {});
+    if (body.url !== undefined) await requireDeliverableUrl(body.url, auth.livemode);
+    const row = await pool.query<EndpointRow>(
+      `UPDATE webhook_endpoints SET url = $2, events = $3, description = $4, enabled = $5, updated_at = now()
+       WHERE id = $1 AND deleted_at IS NULL RETURNING *`,
+      [
+        existing.id,
+        body.url ?? existing.url,
+        body.events ?? existing.events,
+        body.description === undefined ? existing.description : body.description,
+        body.enabled ?? existing.enabled,
+      ],
+    );
+    if (!row.rows[0]) throw ApiError.notFound('webhook endpoint');
+    res.json({ data: endpointObject(row.rows[0]) });
+  };
+  router.post('/webhook-endpoints/:id', requireScope('write'), update);
+  router.patch('/webhook-endpoints/:id', requireScope('write'), update);
+
+  router.delete('/webhook-endpoints/:id', requireScope('write'), async (req, res) => {
+    const existing = await findEndpoint(pool, req);
+    await pool.query('UPDATE webhook_endpoints SET deleted_at = now(), enabled = false WHERE id = $1', [existing.id]);
+    res.json({ data: { id: existing.id, object: 'webhook_endpoint' as const, deleted: true } });
+  });
+
+  router.post('/webhook-endpoints/:id/rotate-secret', requireScope('write'), async (req, res) => {
+    const existing = await findEndpoint(pool, req);
+    // The old secret stops working at once; pending retries are signed with the new one.
+    const row = await pool.query<EndpointRow>('UPDATE webhook_endpoints SET secret = $2, updated_at = now() WHERE id = $1 RETURNING *', [
+      existing.id,
+      newSecret(),
+    ]);
+    res.json({ data: endpointObject(row.rows[0]!, { withSecret: true }) });
+  });
+
+  router.get('/webhook-endpoints/:id/deliveries', requireScope('read'), async (req, res) => {
+    const existing = await findEndpoint(pool, req, { includeDeleted: true });
+    const q = parse(ListQuery, req.query);
+    const params: unknown[] = [existing.id];
+    const tail = pageQuery(q, ['d.endpoint_id = $1'], params, 'd.');
+    const rows = await pool.query<DeliveryRow>(`${SELECT_DELIVERIES} ${tail}`, params);
+    const result = page(rows.rows, q.limit, (r) => encodeCursor(r.created_at, r.id));
+    res.json({ ...result, data: result.data.map(deliveryObject) });
+  });
+
+  return router;
+}
+
+async function findEndpoint(pool: Pool, req: Request, options: { includeDeleted?: boolean } = {}): Promise<EndpointRow> {
+  const auth = authOf(req);
+  const id = parse(IdParam, req.params.id, 'id');
+  const row = await pool.query<EndpointRow>(
+    `SELECT * FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND livemode = $3 ${options.includeDeleted ? '' : 'AND deleted_at IS NULL'}`,
+    [id, auth.merchantId, auth.livemode],
+  );
+  if (!row.rows[0]) throw ApiError.notFound('webhook endpoint');
+  return row.rows[0];
+}
+
+function endpointObject(r: EndpointRow, options: { withSecret?: boolean } = {}) {
+  return {
+    id: r.id,
+    object: 'webhook_endpoint' as const,
+    livemode: r.livemode,
+    url: r.url,
+    description: r.description,
+    events: r.events,
+    enabled: r.enabled,
+    ...(options.withSecret ? { secret: r.secret } : {}),
+    created_at: new Date(r.created_at).toISOString(),
+    updated_at: new Date(r.updated_at).toISOString(),
+  };
+}

@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { getAddress, ZeroAddress } from 'ethers';
+import type { CreateWithdrawalBody } from '../../domain/api-schemas';
+import { derivedId, randomId } from '../../domain/ids';
+import { AmountError, toBaseUnits } from '../../domain/money';
+import { workflowIds } from '../../domain/payments';
+import { SA } from '../../domain/search-attributes';
+import { withdrawalDecidedUpdate, withdrawalSnapshotQuery } from '../../domain/withdrawal-messages';
+import type { WithdrawalSnapshot } from '../../domain/withdrawals';
+import type { AuthContext } from '../auth';
+import type { ApiDeps } from '../deps';
+import { ApiError } from '../errors';
+
+/** An unmined withdrawal transfer is re-sent with higher fees after this many block times (at least a minute). */
+const STUCK_AFTER_BLOCKS = 20;
+const STUCK_AFTER_MIN_MS = 60_000;
+
+/**
+ * Creates a withdrawal by starting its workflow and awaiting the workflow's balance decision. The
+ * workflow reserves the money itself (one locked DB transaction), so the API holds no balance
+ * logic. The id is derived from the Idempotency-Key: a retried request finds the same workflow.
+ */
+export async function createWithdrawal(
+  deps: ApiDeps,
+  auth: AuthContext,
+  body: CreateWithdrawalBody,
+  idempotencyKey: string | undefined,
+): Promise<{ snapshot: WithdrawalSnapshot; created: boolean }> {
+  const network = deps.registry.resolve(body.network, auth.livemode);
+  if (!network) throw ApiError.invalid('unknown_network', `Unknown network "${body.network}"`, 'network');
+  const currency = deps.registry.currency(network, body.currency ?? 'USDT');
+  if (!currency?.contract) {
+    throw ApiError.invalid('unsupported_currency', `${body.currency ?? 'USDT'} cannot be withdrawn on ${network.id}`, 'currency');
+  }
+  const amount = toAmount(body.amount, currency.decimals);
+  const toAddress = toRecipient(body.to_address);
+
+  const fingerprint = createHash('sha256').update(JSON.stringify([body.amount, toAddress, network.id, currency.symbol])).digest('hex');
+  const id = idempotencyKey
+    ? derivedId('wd', auth.merchantId, String(auth.livemode), 'idempotency-key', idempotencyKey)
+    : randomId('wd');
+  const workflowId = workflowIds.withdrawal(id);
+  const createdAt = new Date().toISOString();
+  let closed = false;
+  try {
+    await deps.temporal.workflow.start('withdrawalWorkflow', {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      staticSummary: `Withdraw ${body.amount} ${currency.symbol} on ${network.id} to ${toAddress}`,
+      typedSearchAttributes: [
+        { key: SA.merchantId, value: auth.merchantId },
+        { key: SA.status, value: 'pending' },
+        { key: SA.network, value: network.id },
+        { key: SA.livemode, value: auth.livemode },
+      ],
+      args: [
+        {
+          id,
+          merchantId: auth.merchantId,
+          livemode: auth.livemode,
+          network: network.id,
+          currency: currency.symbol,
+          contract: currency.contract,
+          decimals: currency.decimals,
+          amount: amount.toString(),
+          nativeSymbol: network.native.symbol,
+          toAddress,
+          createdAt,
+          requiredConfirmations: network.confirmations,
+          blockTimeMs: network.blockTimeMs,
+          stuckAfterMs: Math.max(network.blockTimeMs * STUCK_AFTER_BLOCKS, STUCK_AFTER_MIN_MS),
+          requestFingerprint: fingerprint,
+        },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    closed = true;
+  }
+  const handle = deps.temporal.workflow.getHandle(workflowId);
+  const snapshot = closed ? await handle.query(withdrawalSnapshotQuery) : await handle.executeUpdate(withdrawalDecidedUpdate);
+  if (snapshot.merchantId !== auth.merchantId || snapshot.livemode !== auth.livemode || snapshot.requestFingerprint !== fingerprint) {
+    throw new ApiError(409, 'idempotency_error', 'idempotency_key_reused', 'This Idempotency-Key was already used with different parameters');
+  }
+  if (snapshot.status === 'rejected') {
+    throw ApiError.invalid('insufficient_balance', `The available ${currency.symbol} balance on ${network.id} does not cover ${body.amount}`, 'amount');
+  }
+  return { snapshot, created: snapshot.createdAt === createdAt };
+}
+
+function toAmount(value: string, decimals: number): bigint {
+  try {
+    const amount = toBaseUnits(value, decimals);
+    if (amount <= 0n) throw new AmountError('amount must be greater than zero', 'invalid_amount');
+    return amount;
+  } catch (err) {
+    if (err instanceof AmountError) throw ApiError.invalid(err.code, err.message, 'amount');
+    throw err;
+  }
+}
+
+/** Checksummed recipient; a mistyped mixed-case address fails its EIP-55 checksum instead of losing funds. */
+function toRecipient(value: string): string {
+  let address: string;
+  try {
+    address = getAddress(value);
+  } catch {
+    throw ApiError.invalid('invalid_address', `"${value}" is not a valid address (or its checksum is wrong)`, 'to_address');
+  }
+  if (address === ZeroAddress) throw ApiError.invalid('invalid_address', 'Cannot withdraw to the zero address', 'to_address');
+  return address;
+}

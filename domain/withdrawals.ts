@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { fromBaseUnits } from './money';
+import { BaseUnits } from './payments';
+
+/**
+ * A withdrawal moves tokens from the merchant's hot address to an external address:
+ * reserved → sweeping (only when the hot address lacks tokens) → signing → broadcast → confirming
+ * → completed, or failed with the reservation released. `pending` (before the balance check) and
+ * `rejected` (insufficient balance: nothing was written) never leave the workflow.
+ */
+export const WithdrawalStatus = z.enum([
+  'pending',
+  'rejected',
+  'reserved',
+  'sweeping',
+  'signing',
+  'broadcast',
+  'confirming',
+  'completed',
+  'failed',
+]);
+export type WithdrawalStatus = z.infer<typeof WithdrawalStatus>;
+
+/** What the withdrawal workflow is started with; everything it needs without reading config. */
+export const WithdrawalInput = z.object({
+  id: z.string(),
+  merchantId: z.string(),
+  livemode: z.boolean(),
+  network: z.string(),
+  currency: z.string(),
+  /** Token contract (lower case); withdrawals move tokens, never the native coin the gas is paid in. */
+  contract: z.string(),
+  decimals: z.number().int(),
+  amount: BaseUnits,
+  /** Symbol of the network's native coin, the currency gas is booked in. */
+  nativeSymbol: z.string(),
+  /** EIP-55 checksummed recipient. */
+  toAddress: z.string(),
+  createdAt: z.string(),
+  requiredConfirmations: z.number().int().min(1),
+  blockTimeMs: z.number().int().positive(),
+  /** An unmined transaction older than this is re-signed with the same nonce and higher fees. */
+  stuckAfterMs: z.number().int().positive(),
+  /** Hash of the creating request, so a reused Idempotency-Key with a different body is refused. */
+  requestFingerprint: z.string(),
+});
+export type WithdrawalInput = z.infer<typeof WithdrawalInput>;
+
+export const WithdrawalSnapshot = WithdrawalInput.extend({
+  status: WithdrawalStatus,
+  txHash: z.string().nullable(),
+  failureReason: z.string().nullable(),
+  completedAt: z.string().nullable(),
+  version: z.number().int(),
+});
+export type WithdrawalSnapshot = z.infer<typeof WithdrawalSnapshot>;
+
+/** Public JSON shape of a withdrawal (API responses and webhook payloads). */
+export function withdrawalObject(s: WithdrawalSnapshot) {
+  return {
+    id: s.id,
+    object: 'withdrawal' as const,
+    livemode: s.livemode,
+    status: s.status,
+    amount: fromBaseUnits(s.amount, s.decimals),
+    currency: s.currency,
+    network: s.network,
+    to_address: s.toAddress,
+    transaction_hash: s.txHash,
+    failure_reason: s.failureReason,
+    created_at: s.createdAt,
+    completed_at: s.completedAt,
+  };
+}
+export type WithdrawalObject = ReturnType<typeof withdrawalObject>;
+
+/** A transaction as the signing activities report it; amounts are base-unit strings. */
+export interface SignedTxSummary {
+  purpose: string;
+  hash: string;
+  from: string;
+  nonce: number;
+  attempt: number;
+  /** gas limit × max fee per gas + value: what the sender must hold for the transaction to be accepted. */
+  maxCost: string;
+}
+
+export type TxStatus =
+  | { mined: false; attempts: number }
+  | { mined: true; hash: string; success: boolean; blockNumber: number; confirmations: number; gasCost: string };
+
+export interface PlannedSweep {
+  id: string;
+  from: string;
+  derivationIndex: number;
+  amount: string;
+}
+
+export interface SweepPlan {
+  hotAddress: string;
+  sweeps: PlannedSweep[];
+}
