@@ -4,7 +4,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { getAddress } from 'ethers';
 import { Router } from 'express';
 import { invoiceSnapshotQuery } from '../../domain/messages';
-import { AmountError, fromBaseUnits, toBaseUnits } from '../../domain/money';
+import { fromBaseUnits } from '../../domain/money';
 import type { NetworkConfig } from '../../domain/networks';
 import { type InvoiceSnapshot, workflowIds } from '../../domain/payments';
 import {
@@ -17,6 +17,7 @@ import {
 import { type AuthContext, authOf, requireScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
+import { parsePositiveAmount, resolveNetwork } from '../request-money';
 
 /**
  * `POST /simulate/deposit`: test mode pays one of the merchant's own addresses with a real
@@ -37,7 +38,7 @@ export function simulateRouter(deps: ApiDeps): Router {
       throw ApiError.invalid('unsupported_currency', `${body.currency} cannot be simulated on ${target.network.id}`, 'currency');
     }
     const scenario = body.scenario ?? 'normal';
-    const amount = body.amount !== undefined ? toAmount(body.amount, currency.decimals) : defaultAmount(target.remaining, scenario);
+    const amount = body.amount !== undefined ? parsePositiveAmount(body.amount, currency.decimals) : defaultAmount(target.remaining, scenario);
 
     const key = req.get('idempotency-key')?.slice(0, 255);
     const simulationId = key
@@ -92,8 +93,7 @@ async function resolveTarget(deps: ApiDeps, auth: AuthContext, body: SimulateDep
     const remaining = BigInt(invoice.amount) - BigInt(invoice.amountReceived) - BigInt(invoice.amountPending);
     return { network, address: invoice.depositAddress, currency: invoice.currency, remaining };
   }
-  const network = deps.registry.resolve(body.network, auth.livemode);
-  if (!network) throw ApiError.invalid('unknown_network', `Unknown network "${body.network}"`, 'network');
+  const network = resolveNetwork(deps, auth, body.network);
   const [condition, value, param, what] =
     body.customer_id !== undefined
       ? (["owner_type = 'customer' AND owner_id = $4", body.customer_id, 'customer_id', 'customer'] as const)
@@ -121,17 +121,6 @@ function defaultAmount(remaining: bigint | undefined, scenario: string): bigint 
   const amount = scenario === 'underpay' ? remaining / 2n : remaining;
   if (amount <= 0n) throw ApiError.invalid('invoice_settled', 'The invoice expects no further payment; pass an amount', 'amount');
   return amount;
-}
-
-function toAmount(value: string, decimals: number): bigint {
-  try {
-    const amount = toBaseUnits(value, decimals);
-    if (amount <= 0n) throw new AmountError('amount must be greater than zero', 'invalid_amount');
-    return amount;
-  } catch (err) {
-    if (err instanceof AmountError) throw ApiError.invalid(err.code, err.message, 'amount');
-    throw err;
-  }
 }
 
 /** Starts the simulation (or finds the one this Idempotency-Key started) and waits for its transfer. */

@@ -4,12 +4,12 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import type { CreateInvoiceBody } from '../../domain/api-schemas';
 import { derivedId, randomId } from '../../domain/ids';
 import { invoiceReadyUpdate, invoiceSnapshotQuery } from '../../domain/messages';
-import { AmountError, toBaseUnits } from '../../domain/money';
 import { type InvoiceSnapshot, workflowIds } from '../../domain/payments';
 import { SA } from '../../domain/search-attributes';
 import type { AuthContext } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
+import { parsePositiveAmount, resolveCurrency, resolveNetwork } from '../request-money';
 
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 
@@ -24,11 +24,9 @@ export async function createInvoice(
   body: CreateInvoiceBody,
   idempotencyKey: string | undefined,
 ): Promise<{ snapshot: InvoiceSnapshot; created: boolean }> {
-  const network = deps.registry.resolve(body.network, auth.livemode);
-  if (!network) throw ApiError.invalid('unknown_network', `Unknown network "${body.network}"`, 'network');
-  const currency = deps.registry.currency(network, body.currency ?? 'USDT');
-  if (!currency) throw ApiError.invalid('unsupported_currency', `${body.currency} is not supported on ${network.id}`, 'currency');
-  const amount = toAmount(body.amount, currency.decimals);
+  const network = resolveNetwork(deps, auth, body.network);
+  const currency = resolveCurrency(deps, network, body.currency);
+  const amount = parsePositiveAmount(body.amount, currency.decimals);
 
   const fingerprint = createHash('sha256').update(JSON.stringify([body, network.id, currency.symbol])).digest('hex');
   const scope = [auth.merchantId, String(auth.livemode)];
@@ -98,15 +96,4 @@ export async function createInvoice(
     );
   }
   return { snapshot, created };
-}
-
-function toAmount(value: string, decimals: number): bigint {
-  try {
-    const amount = toBaseUnits(value, decimals);
-    if (amount <= 0n) throw new AmountError('amount must be greater than zero', 'invalid_amount');
-    return amount;
-  } catch (err) {
-    if (err instanceof AmountError) throw ApiError.invalid(err.code, err.message, 'amount');
-    throw err;
-  }
 }

@@ -4,7 +4,6 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { getAddress, ZeroAddress } from 'ethers';
 import type { CreateWithdrawalBody } from '../../domain/api-schemas';
 import { derivedId, randomId } from '../../domain/ids';
-import { AmountError, toBaseUnits } from '../../domain/money';
 import { workflowIds } from '../../domain/payments';
 import { SA } from '../../domain/search-attributes';
 import { withdrawalDecidedUpdate, withdrawalSnapshotQuery } from '../../domain/withdrawal-messages';
@@ -12,6 +11,7 @@ import type { WithdrawalSnapshot } from '../../domain/withdrawals';
 import type { AuthContext } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
+import { parsePositiveAmount, resolveCurrency, resolveNetwork } from '../request-money';
 
 /** An unmined withdrawal transfer is re-sent with higher fees after this many block times (at least a minute). */
 const STUCK_AFTER_BLOCKS = 20;
@@ -28,13 +28,12 @@ export async function createWithdrawal(
   body: CreateWithdrawalBody,
   idempotencyKey: string | undefined,
 ): Promise<{ snapshot: WithdrawalSnapshot; created: boolean }> {
-  const network = deps.registry.resolve(body.network, auth.livemode);
-  if (!network) throw ApiError.invalid('unknown_network', `Unknown network "${body.network}"`, 'network');
-  const currency = deps.registry.currency(network, body.currency ?? 'USDT');
-  if (!currency?.contract) {
+  const network = resolveNetwork(deps, auth, body.network);
+  const currency = resolveCurrency(deps, network, body.currency, 'withdrawn');
+  if (!currency.contract) {
     throw ApiError.invalid('unsupported_currency', `${body.currency ?? 'USDT'} cannot be withdrawn on ${network.id}`, 'currency');
   }
-  const amount = toAmount(body.amount, currency.decimals);
+  const amount = parsePositiveAmount(body.amount, currency.decimals);
   const toAddress = toRecipient(body.to_address);
 
   const fingerprint = createHash('sha256').update(JSON.stringify([body.amount, toAddress, network.id, currency.symbol])).digest('hex');
@@ -90,17 +89,6 @@ export async function createWithdrawal(
     throw ApiError.invalid('insufficient_balance', `The available ${currency.symbol} balance on ${network.id} does not cover ${body.amount}`, 'amount');
   }
   return { snapshot, created: snapshot.createdAt === createdAt };
-}
-
-function toAmount(value: string, decimals: number): bigint {
-  try {
-    const amount = toBaseUnits(value, decimals);
-    if (amount <= 0n) throw new AmountError('amount must be greater than zero', 'invalid_amount');
-    return amount;
-  } catch (err) {
-    if (err instanceof AmountError) throw ApiError.invalid(err.code, err.message, 'amount');
-    throw err;
-  }
 }
 
 /** Checksummed recipient; a mistyped mixed-case address fails its EIP-55 checksum instead of losing funds. */
