@@ -57,7 +57,14 @@ export function authenticate(pool: Pool): RequestHandler {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const key = presentedKey(req);
     if (!key) {
-      return next(new ApiError(401, 'authentication_error', 'missing_api_key', 'Provide your API key in the X-API-Key header or as Authorization: Bearer <key>'));
+      return next(
+        new ApiError(
+          401,
+          'authentication_error',
+          'missing_api_key',
+          'Provide your API key in the X-API-Key header or as Authorization: Bearer <key>',
+        ),
+      );
     }
     if (!KEY_PATTERN.test(key)) return next(new ApiError(401, 'authentication_error', 'invalid_api_key', 'Invalid API key'));
     const row = (
@@ -68,9 +75,12 @@ export function authenticate(pool: Pool): RequestHandler {
       )
     ).rows[0];
     if (!row) return next(new ApiError(401, 'authentication_error', 'invalid_api_key', 'Invalid API key'));
-    if (row.revoked_at) return next(new ApiError(401, 'authentication_error', 'api_key_revoked', 'This API key has been revoked'));
+    if (row.revoked_at)
+      return next(new ApiError(401, 'authentication_error', 'api_key_revoked', 'This API key has been revoked'));
     if (!ipAllowed(req.ip ?? '', row.ip_allowlist)) {
-      return next(new ApiError(403, 'permission_error', 'ip_not_allowed', `Requests from ${req.ip} are not allowed for this API key`));
+      return next(
+        new ApiError(403, 'permission_error', 'ip_not_allowed', `Requests from ${req.ip} are not allowed for this API key`),
+      );
     }
     req.auth = {
       keyId: row.id,

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { z } from 'zod';
+import { type z } from 'zod';
 
 export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'idempotency_error' | 'api_error';
 
@@ -36,8 +36,12 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown, paramPrefi
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const param = [paramPrefix, ...issue.path.map(String)].filter(Boolean).join('.');
-  const code = issue.code === 'unrecognized_keys' ? 'unknown_parameter' : issue.path.length ? 'parameter_invalid' : 'invalid_request';
-  const message = issue.code === 'unrecognized_keys' ? `Unknown parameter(s): ${issue.keys.join(', ')}` : `${param || 'body'}: ${issue.message}`;
+  const code =
+    issue.code === 'unrecognized_keys' ? 'unknown_parameter' : issue.path.length ? 'parameter_invalid' : 'invalid_request';
+  const message =
+    issue.code === 'unrecognized_keys'
+      ? `Unknown parameter(s): ${issue.keys.join(', ')}`
+      : `${param || 'body'}: ${issue.message}`;
   throw ApiError.invalid(code, message, issue.code === 'unrecognized_keys' ? issue.keys[0] : param || undefined);
 }
 
@@ -61,7 +65,8 @@ export const errorMiddleware: ErrorRequestHandler = (err, _req, res, _next) => {
   let e: ApiError;
   if (err instanceof ApiError) e = err;
   else if (err?.type === 'entity.parse.failed') e = ApiError.invalid('invalid_json', 'Request body is not valid JSON');
-  else if (err?.type === 'entity.too.large') e = new ApiError(413, 'invalid_request_error', 'body_too_large', 'Request body is too large');
+  else if (err?.type === 'entity.too.large')
+    e = new ApiError(413, 'invalid_request_error', 'body_too_large', 'Request body is too large');
   else if (err?.type === 'charset.unsupported' || err?.type === 'encoding.unsupported')
     e = new ApiError(415, 'invalid_request_error', 'unsupported_encoding', 'Unsupported body encoding');
   else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500)

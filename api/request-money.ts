@@ -26,6 +26,7 @@ export function resolveNetwork(deps: ApiDeps, auth: AuthContext, requested: stri
 /** A currency on a network (USDT unless named); `usage` words the error ("withdrawn", "used"). */
 export function resolveCurrency(deps: ApiDeps, network: NetworkConfig, requested: string | undefined, usage = 'used'): Currency {
   const currency = deps.registry.currency(network, requested ?? 'USDT');
-  if (!currency) throw ApiError.invalid('unsupported_currency', `${requested ?? 'USDT'} cannot be ${usage} on ${network.id}`, 'currency');
+  if (!currency)
+    throw ApiError.invalid('unsupported_currency', `${requested ?? 'USDT'} cannot be ${usage} on ${network.id}`, 'currency');
   return currency;
 }

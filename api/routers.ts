@@ -6,4 +6,10 @@ import { balanceRouter } from './routes/balance';
 import { withdrawalsRouter } from './routes/withdrawals';
 
 /** Routers of the feature areas beyond invoices, customers and deposits. */
-export const API_ROUTERS: RouterFactory[] = [simulateRouter, webhookEndpointsRouter, eventsRouter, withdrawalsRouter, balanceRouter];
+export const API_ROUTERS: RouterFactory[] = [
+  simulateRouter,
+  webhookEndpointsRouter,
+  eventsRouter,
+  withdrawalsRouter,
+  balanceRouter,
+];

@@ -34,7 +34,9 @@ async function main(): Promise<void> {
       );
       total = target;
       await pool.query('ANALYZE addresses');
-      const known = (await pool.query<{ address: string }>('SELECT address FROM addresses ORDER BY random() LIMIT 50')).rows.map((r) => r.address);
+      const known = (await pool.query<{ address: string }>('SELECT address FROM addresses ORDER BY random() LIMIT 50')).rows.map(
+        (r) => r.address,
+      );
       const batch = [...known, ...Array.from({ length: 450 }, () => `0x${randomBytes(20).toString('hex')}`)];
       const times: number[] = [];
       for (let i = 0; i < 50; i++) {
@@ -46,7 +48,9 @@ async function main(): Promise<void> {
       times.sort((a, b) => a - b);
       const p50 = times[Math.floor(times.length / 2)]!;
       const p95 = times[Math.floor(times.length * 0.95)]!;
-      console.log(`addresses=${total.toString().padStart(7)}  500-recipient lookup  p50=${p50.toFixed(2)} ms  p95=${p95.toFixed(2)} ms  ${p95 < 20 ? 'OK' : 'OVER TARGET'}`);
+      console.log(
+        `addresses=${total.toString().padStart(7)}  500-recipient lookup  p50=${p50.toFixed(2)} ms  p95=${p95.toFixed(2)} ms  ${p95 < 20 ? 'OK' : 'OVER TARGET'}`,
+      );
     }
   } finally {
     await pool.end();

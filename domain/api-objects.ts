@@ -7,9 +7,15 @@ import { EVENT_TYPES } from './events';
  * so a serializer change that is not reflected here fails a test instead of silently drifting.
  */
 
-const Decimal = z.string().regex(/^-?\d+(\.\d+)?$/).describe('Decimal string in whole currency units.');
+const Decimal = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?$/)
+  .describe('Decimal string in whole currency units.');
 const Timestamp = z.string().describe('ISO 8601 timestamp.');
-const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/).describe('EIP-55 checksummed EVM address.');
+const Address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/)
+  .describe('EIP-55 checksummed EVM address.');
 const TxHash = z.string().regex(/^0x[0-9a-f]{64}$/);
 const Metadata = z.record(z.string(), z.string());
 const Livemode = z.boolean().describe('false for objects created with a sk_test_ key.');
@@ -38,7 +44,15 @@ export const InvoiceObject = z
     expires_at: Timestamp,
     created_at: Timestamp,
     deposits: z.array(
-      z.object({ id: z.string(), status: DepositStatusSchema, amount: Decimal, transaction_hash: TxHash, detected_at: Timestamp }).strict(),
+      z
+        .object({
+          id: z.string(),
+          status: DepositStatusSchema,
+          amount: Decimal,
+          transaction_hash: TxHash,
+          detected_at: Timestamp,
+        })
+        .strict(),
     ),
   })
   .strict();
@@ -52,7 +66,9 @@ export const CustomerObject = z
     name: z.string().nullable(),
     external_id: z.string().nullable(),
     metadata: Metadata,
-    addresses: z.array(z.object({ network: z.string(), address: Address }).strict()).describe('One permanent address per network.'),
+    addresses: z
+      .array(z.object({ network: z.string(), address: Address }).strict())
+      .describe('One permanent address per network.'),
     created_at: Timestamp,
   })
   .strict();
@@ -114,14 +130,13 @@ export const ListEnvelope = <T extends z.ZodType>(schema: T) =>
   z.object({ data: z.array(schema), has_more: z.boolean(), next_cursor: z.string().nullable() }).strict();
 
 /** The body of every webhook delivery (and of an event object). */
-export const EventPayload = z
-  .object({
-    id: z.string(),
-    event: z.enum(EVENT_TYPES),
-    created: z.number().int().describe('Unix seconds.'),
-    livemode: Livemode,
-    data: z.record(z.string(), z.unknown()).describe('The object the event is about, as the API returns it.'),
-  });
+export const EventPayload = z.object({
+  id: z.string(),
+  event: z.enum(EVENT_TYPES),
+  created: z.number().int().describe('Unix seconds.'),
+  livemode: Livemode,
+  data: z.record(z.string(), z.unknown()).describe('The object the event is about, as the API returns it.'),
+});
 
 /*
  * Objects of the webhook and withdrawal areas. Their serializers live with those features, so these
@@ -141,7 +156,11 @@ export const WebhookEndpointObject = z.object({
   updated_at: Timestamp,
 });
 
-export const DeletedWebhookEndpoint = z.object({ id: z.string(), object: z.literal('webhook_endpoint'), deleted: z.literal(true) });
+export const DeletedWebhookEndpoint = z.object({
+  id: z.string(),
+  object: z.literal('webhook_endpoint'),
+  deleted: z.literal(true),
+});
 
 export const WebhookDeliveryObject = z.object({
   id: z.string(),
@@ -149,7 +168,7 @@ export const WebhookDeliveryObject = z.object({
   livemode: Livemode,
   event_id: z.string(),
   event_type: z.string(),
-  target: z.string().describe('endpoint or callback (the invoice\'s callback_url).'),
+  target: z.string().describe("endpoint or callback (the invoice's callback_url)."),
   endpoint_id: z.string().nullable(),
   url: z.string(),
   status: z.enum(['pending', 'succeeded', 'failed', 'canceled']),

@@ -17,7 +17,11 @@ const Metadata = z
   .refine((m) => Object.keys(m).length <= 50, 'at most 50 keys')
   .describe('Up to 50 string key/value pairs, stored and returned as given.');
 
-const CallbackUrl = z.string().max(2048).url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
+const CallbackUrl = z
+  .string()
+  .max(2048)
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
 
 export const CreateInvoiceBody = z
   .object({
@@ -25,8 +29,14 @@ export const CreateInvoiceBody = z
     currency: z.string().min(1).max(12).optional().describe('Token symbol; defaults to USDT.'),
     network: z.string().min(1).max(40).optional().describe('Network id; defaults to bsc (live) or local (test).'),
     external_id: z.string().min(1).max(200).optional().describe('Your order id; unique per merchant and mode.'),
-    callback_url: CallbackUrl.optional().describe('Receives this invoice\'s events (invoice.paid, ...).'),
-    expires_in: z.number().int().min(60).max(7 * 86_400).optional().describe('Seconds until expiry; default 3600.'),
+    callback_url: CallbackUrl.optional().describe("Receives this invoice's events (invoice.paid, ...)."),
+    expires_in: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400)
+      .optional()
+      .describe('Seconds until expiry; default 3600.'),
     metadata: Metadata.optional(),
   })
   .strict();
@@ -36,7 +46,10 @@ const Limit = z.coerce.number().int().min(1).max(100).default(20);
 // Bounded to years 1970–9999: a date PostgreSQL cannot store would otherwise fail the query (a 500).
 const Timestamp = z
   .union([
-    z.string().regex(/^\d{1,11}$/).transform((s) => new Date(Number(s) * 1000)),
+    z
+      .string()
+      .regex(/^\d{1,11}$/)
+      .transform((s) => new Date(Number(s) * 1000)),
     z.iso.datetime({ offset: true }).transform((s) => new Date(s)),
   ])
   .refine((d) => d.getTime() >= 0 && d.getTime() < 253_402_300_800_000, 'must be between 1970 and 9999');

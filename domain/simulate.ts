@@ -9,14 +9,17 @@ export type SimulateScenario = z.infer<typeof SimulateScenario>;
 
 export const SimulateDepositBody = z
   .object({
-    invoice_id: z.string().max(100).optional().describe('Pay this invoice\'s deposit address.'),
-    customer_id: z.string().max(100).optional().describe('Pay this customer\'s address on `network`.'),
-    address: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed EVM address').optional()
+    invoice_id: z.string().max(100).optional().describe("Pay this invoice's deposit address."),
+    customer_id: z.string().max(100).optional().describe("Pay this customer's address on `network`."),
+    address: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed EVM address')
+      .optional()
       .describe('Pay one of your own Settle addresses.'),
     amount: DecimalAmount.optional().describe(
-      'Defaults to the invoice\'s remaining amount (half of it for `underpay`); required without invoice_id.',
+      "Defaults to the invoice's remaining amount (half of it for `underpay`); required without invoice_id.",
     ),
-    currency: z.string().min(1).max(12).optional().describe('Token symbol; defaults to the invoice\'s currency or USDT.'),
+    currency: z.string().min(1).max(12).optional().describe("Token symbol; defaults to the invoice's currency or USDT."),
     network: z.string().min(1).max(40).optional().describe('Network id; test keys land on the test network.'),
     scenario: SimulateScenario.optional().describe(
       '`normal` confirms the transfer; `underpay` sends half the remaining amount; `reorg` removes the transfer after detection.',

@@ -10,7 +10,10 @@ describe('API keys', () => {
   afterAll(async () => stack?.stop());
 
   test('when no key, a malformed key or an unknown key is sent, then each gets its own 401', async () => {
-    expect((await stack.api('GET', '/v1/invoices', undefined)).body.error).toMatchObject({ type: 'authentication_error', code: 'missing_api_key' });
+    expect((await stack.api('GET', '/v1/invoices', undefined)).body.error).toMatchObject({
+      type: 'authentication_error',
+      code: 'missing_api_key',
+    });
     expect((await stack.api('GET', '/v1/invoices', 'nonsense')).body.error.code).toBe('invalid_api_key');
     const unknown = await stack.api('GET', '/v1/invoices', `sk_test_${'a'.repeat(48)}`);
     expect(unknown.status).toBe(401);
@@ -46,7 +49,12 @@ describe('API keys', () => {
     const denied = await stack.api('GET', '/v1/invoices', outside.key);
     expect(denied.status).toBe(403);
     expect(denied.body.error.code).toBe('ip_not_allowed');
-    const inside = await createApiKey(stack.pool, { merchantId: outside.id, livemode: false, scopes: ['read'], ipAllowlist: ['127.0.0.1/32'] });
+    const inside = await createApiKey(stack.pool, {
+      merchantId: outside.id,
+      livemode: false,
+      scopes: ['read'],
+      ipAllowlist: ['127.0.0.1/32'],
+    });
     expect((await stack.api('GET', '/v1/invoices', inside.key)).status).toBe(200);
   });
 

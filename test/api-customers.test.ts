@@ -11,17 +11,24 @@ describe('customers', () => {
   afterAll(async () => stack?.stop());
 
   test('when a customer is created, then it has a permanent address on every network of its mode', async () => {
-    const res = await stack.api('POST', '/api/v1/customers', key, { email: 'ada@example.com', name: 'Ada', external_id: 'user_1' });
+    const res = await stack.api('POST', '/api/v1/customers', key, {
+      email: 'ada@example.com',
+      name: 'Ada',
+      external_id: 'user_1',
+    });
     expect(res.status).toBe(201);
     const customer = res.body.data;
     expect(customer).toMatchObject({ object: 'customer', livemode: false, email: 'ada@example.com', external_id: 'user_1' });
-    const testNetworks = stack.registry.forMode(false).map((n) => n.id).sort();
+    const testNetworks = stack.registry
+      .forMode(false)
+      .map((n) => n.id)
+      .sort();
     expect(customer.addresses.map((a: { network: string }) => a.network).sort()).toEqual(testNetworks);
     expect((await stack.api('GET', `/api/v1/customers/${customer.id}`, key)).body.data).toEqual(customer);
     const listed = await stack.api('GET', '/api/v1/customers', key);
     expect(listed.body.data.map((c: { id: string }) => c.id)).toContain(customer.id);
     const events = await eventually(async () => {
-      const r = await stack.pool.query("SELECT type FROM events WHERE object_id = $1", [customer.id]);
+      const r = await stack.pool.query('SELECT type FROM events WHERE object_id = $1', [customer.id]);
       return r.rowCount ? r.rows.map((x) => x.type) : undefined;
     }, 'customer.created');
     expect(events).toEqual(['customer.created']);
@@ -40,7 +47,11 @@ describe('customers', () => {
     expect(deposits.map((d: { amount: string }) => d.amount).sort()).toEqual(['3.00', '4.00']);
     for (const d of deposits) expect(d).toMatchObject({ customer_id: customer.id, invoice_id: null, livemode: false });
     const one = await stack.api('GET', `/api/v1/deposits/${deposits[0].id}`, key);
-    expect(one.body.data).toMatchObject({ id: deposits[0].id, status: 'completed', transaction_hash: deposits[0].transaction_hash });
+    expect(one.body.data).toMatchObject({
+      id: deposits[0].id,
+      status: 'completed',
+      transaction_hash: deposits[0].transaction_hash,
+    });
   });
 
   test('when a customer body is invalid, then it gets a 400 naming the field', async () => {

@@ -31,7 +31,10 @@ describe('chain watcher', () => {
     // Blocks with transactions (a transfer to an address nobody watches), so their replacements differ.
     await stack.sendToken('0x000000000000000000000000000000000000dEaD', 1n);
     await stack.mine(1);
-    await eventually(async () => ((await storedHashesMatchChain()) ? true : undefined), 'the watcher to store the scanned blocks');
+    await eventually(
+      async () => ((await storedHashesMatchChain()) ? true : undefined),
+      'the watcher to store the scanned blocks',
+    );
     const head = await stack.chain.provider.getBlockNumber();
 
     // Same height, different blocks: only parent hashes reveal the reorg.

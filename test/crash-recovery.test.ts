@@ -22,7 +22,10 @@ describe('crash recovery', () => {
     await stack.stopWorker();
     await stack.sendToken(invoice.deposit_address, parseUnits('7', 18));
     await stack.startWorker();
-    await eventually(async () => ((await depositsOf(invoice.id)).rows[0]?.status === 'confirming' ? true : undefined), 'detection after restart');
+    await eventually(
+      async () => ((await depositsOf(invoice.id)).rows[0]?.status === 'confirming' ? true : undefined),
+      'detection after restart',
+    );
 
     await stack.stopWorker();
     await stack.mine(3);

@@ -6,7 +6,10 @@ import { ApiEnv, WorkerEnv } from '../config/env';
 
 /** No Docker engine runs here, so the compose file is checked against the app's own configuration schemas. */
 const compose = parse(readFileSync(path.join(__dirname, '../docker-compose.yml'), 'utf8')) as {
-  services: Record<string, { environment?: Record<string, string>; ports?: string[]; command?: string[]; depends_on?: unknown; build?: string }>;
+  services: Record<
+    string,
+    { environment?: Record<string, string>; ports?: string[]; command?: string[]; depends_on?: unknown; build?: string }
+  >;
 };
 const services = compose.services;
 
@@ -16,7 +19,8 @@ function requiredVariables(schema: z.ZodObject): string[] {
   return result.success ? [] : result.error.issues.map((i) => String(i.path[0]));
 }
 /** Resolves compose's ${VAR:-default} and ${VAR:?message} the way compose would with VAR set to "x". */
-const expand = (value: string) => value.replace(/\$\{(\w+)(:-([^}]*)|:\?[^}]*)?\}/g, (_m, _name, _d, fallback) => fallback ?? 'x');
+const expand = (value: string) =>
+  value.replace(/\$\{(\w+)(:-([^}]*)|:\?[^}]*)?\}/g, (_m, _name, _d, fallback) => fallback ?? 'x');
 
 describe('docker-compose.yml', () => {
   test('when the file is read, then it has Temporal on PostgreSQL, its UI, PostgreSQL, the Settle API and worker', () => {

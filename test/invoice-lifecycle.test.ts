@@ -83,7 +83,10 @@ describe('invoice lifecycle (time-skipping)', () => {
   test('when the payment falls short only within the merchant tolerance, then the invoice is paid', async () => {
     const { handle } = await newInvoice('100');
     // 99.5 of 100 is 0.5 % short; the merchant tolerates 1 %.
-    await handle.signal(depositUpdatedSignal, deposit('completed', (BigInt(units(995)) / 10n).toString(), await env.currentTimeMs()));
+    await handle.signal(
+      depositUpdatedSignal,
+      deposit('completed', (BigInt(units(995)) / 10n).toString(), await env.currentTimeMs()),
+    );
     await statusBecomes(handle, 'paid');
   });
 

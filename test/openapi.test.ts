@@ -54,7 +54,13 @@ describe('API reference', () => {
 
   test('when the Express app is walked, then every versioned route is documented and every documented path is served', () => {
     const app = createApp(
-      { pool: stack.pool, temporal: stack.client, registry: stack.registry, taskQueue: stack.taskQueue, monitorWindowSeconds: 60 },
+      {
+        pool: stack.pool,
+        temporal: stack.client,
+        registry: stack.registry,
+        taskQueue: stack.taskQueue,
+        monitorWindowSeconds: 60,
+      },
       { extraRouters: API_ROUTERS },
     );
     const served = registeredRoutes(app)
@@ -68,7 +74,11 @@ describe('API reference', () => {
   });
 
   test('when real requests are made, then the responses validate against the published object schemas', async () => {
-    const invoice = await stack.api('POST', '/v1/invoices', key, { amount: '12.5', external_id: 'schema-check', metadata: { a: 'b' } });
+    const invoice = await stack.api('POST', '/v1/invoices', key, {
+      amount: '12.5',
+      external_id: 'schema-check',
+      metadata: { a: 'b' },
+    });
     expect(invoice.status).toBe(201);
     strictlyMatches(Envelope(InvoiceObject), invoice.body);
     strictlyMatches(Envelope(InvoiceObject), (await stack.api('GET', `/v1/invoices/${invoice.body.data.id}`, key)).body);

@@ -16,7 +16,9 @@ describe('payment lifecycle on a real chain', () => {
   /** Waits until the object's events are exactly `expected` (events are published just after each state change). */
   const expectEvents = (objectId: string, expected: string[]) =>
     eventually(async () => {
-      const rows = await stack.pool.query<{ type: string }>('SELECT type FROM events WHERE object_id = $1 ORDER BY sequence', [objectId]);
+      const rows = await stack.pool.query<{ type: string }>('SELECT type FROM events WHERE object_id = $1 ORDER BY sequence', [
+        objectId,
+      ]);
       const types = rows.rows.map((r) => r.type);
       return types.length >= expected.length ? types : undefined;
     }, `events of ${objectId}`).then((types) => expect(types).toEqual(expected));
@@ -26,7 +28,13 @@ describe('payment lifecycle on a real chain', () => {
     expect(created.status).toBe(201);
     const invoice = created.body.data;
     expect(invoice.deposit_address).toMatch(/^0x[0-9a-fA-F]{40}$/);
-    expect(invoice).toMatchObject({ status: 'pending', amount: '50.00', currency: 'USDT', network: 'local', external_id: 'order_12345' });
+    expect(invoice).toMatchObject({
+      status: 'pending',
+      amount: '50.00',
+      currency: 'USDT',
+      network: 'local',
+      external_id: 'order_12345',
+    });
 
     await stack.sendToken(invoice.deposit_address, parseUnits('50', 18));
     const depositId = await eventually(async () => {

@@ -15,18 +15,27 @@ describe('simulated deposits', () => {
 
   const depositStatus = (txHash: string, status: string) =>
     eventually(async () => {
-      const r = await stack.pool.query<{ id: string; status: string }>('SELECT id, status FROM deposits WHERE tx_hash = $1', [txHash]);
+      const r = await stack.pool.query<{ id: string; status: string }>('SELECT id, status FROM deposits WHERE tx_hash = $1', [
+        txHash,
+      ]);
       return r.rows[0]?.status === status ? r.rows[0].id : undefined;
     }, `deposit ${txHash} to be ${status}`);
 
   const eventTypes = async (objectId: string) =>
-    (await stack.pool.query<{ type: string }>('SELECT type FROM events WHERE object_id = $1 ORDER BY sequence', [objectId])).rows.map((r) => r.type);
+    (
+      await stack.pool.query<{ type: string }>('SELECT type FROM events WHERE object_id = $1 ORDER BY sequence', [objectId])
+    ).rows.map((r) => r.type);
 
   test('when a test invoice is simulated as paid, then the invoice is paid, the deposit completes and the ledger is credited', async () => {
     const invoice = (await stack.api('POST', '/api/v1/invoices', key, { amount: '25.50' })).body.data;
     const sim = await stack.api('POST', '/api/v1/simulate/deposit', key, { invoice_id: invoice.id });
     expect(sim.status).toBe(202);
-    expect(sim.body.data).toMatchObject({ to_address: invoice.deposit_address, amount: '25.50', network: 'local', scenario: 'normal' });
+    expect(sim.body.data).toMatchObject({
+      to_address: invoice.deposit_address,
+      amount: '25.50',
+      network: 'local',
+      scenario: 'normal',
+    });
     expect(sim.body.data.transaction_hash).toMatch(/^0x[0-9a-f]{64}$/);
 
     const paid = await eventually(async () => {
@@ -84,25 +93,34 @@ describe('simulated deposits', () => {
 
   test('when a live key asks for a simulation, then it is refused with livemode_not_allowed', async () => {
     const live = await stack.merchant({ livemode: true });
-    const r = await stack.api('POST', '/v1/simulate/deposit', live.key, { address: '0x0000000000000000000000000000000000000001', amount: '1' });
+    const r = await stack.api('POST', '/v1/simulate/deposit', live.key, {
+      address: '0x0000000000000000000000000000000000000001',
+      amount: '1',
+    });
     expect(r.status).toBe(403);
     expect(r.body.error.code).toBe('livemode_not_allowed');
   });
 
-  test('when the target is not one of the merchant\'s addresses or invoices, then it is 404 and nothing is sent', async () => {
+  test("when the target is not one of the merchant's addresses or invoices, then it is 404 and nothing is sent", async () => {
     const other = await stack.merchant();
     const invoice = (await stack.api('POST', '/v1/invoices', other.key, { amount: '1' })).body.data;
     const byInvoice = await stack.api('POST', '/v1/simulate/deposit', key, { invoice_id: invoice.id });
     expect(byInvoice.status).toBe(404);
     const byAddress = await stack.api('POST', '/v1/simulate/deposit', key, { address: invoice.deposit_address, amount: '1' });
     expect(byAddress.status).toBe(404);
-    const both = await stack.api('POST', '/v1/simulate/deposit', key, { address: invoice.deposit_address, invoice_id: invoice.id });
+    const both = await stack.api('POST', '/v1/simulate/deposit', key, {
+      address: invoice.deposit_address,
+      invoice_id: invoice.id,
+    });
     expect(both.status).toBe(400);
   });
 
   test('when a read-only key asks for a simulation, then it lacks the write scope', async () => {
     const reader = await stack.merchant({ scopes: ['read'] });
-    const r = await stack.api('POST', '/v1/simulate/deposit', reader.key, { address: '0x0000000000000000000000000000000000000001', amount: '1' });
+    const r = await stack.api('POST', '/v1/simulate/deposit', reader.key, {
+      address: '0x0000000000000000000000000000000000000001',
+      amount: '1',
+    });
     expect(r.status).toBe(403);
     expect(r.body.error.code).toBe('insufficient_scope');
   });

@@ -40,7 +40,7 @@ describe('test mode isolation', () => {
     expect(otherList.body.data.map((o: { id: string }) => o.id)).not.toContain(id);
   };
 
-  test.each([false, true])('when an invoice is created with livemode=%s, then only that mode\'s key sees it', async (livemode) => {
+  test.each([false, true])("when an invoice is created with livemode=%s, then only that mode's key sees it", async (livemode) => {
     const created = await stack.api('POST', '/v1/invoices', keyOf(livemode), { amount: '5', external_id: `iso-${livemode}` });
     expect(created.status).toBe(201);
     expect(created.body.data).toMatchObject({ livemode, network: livemode ? 'bsc' : 'local' });
@@ -51,15 +51,21 @@ describe('test mode isolation', () => {
     expect(twin.body.data.id).not.toBe(created.body.data.id);
   });
 
-  test.each([false, true])('when a customer is created with livemode=%s, then only that mode\'s key sees it and its addresses', async (livemode) => {
-    const created = await stack.api('POST', '/v1/customers', keyOf(livemode), { email: `iso-${livemode}@example.com` });
-    expect(created.status).toBe(201);
-    const networks = created.body.data.addresses.map((a: { network: string }) => a.network);
-    expect(networks).toEqual(livemode ? ['bsc', 'ethereum', 'polygon'] : ['local']);
-    await expectIsolated('customers', created.body.data.id, livemode);
-    const simulated = await stack.api('POST', '/v1/simulate/deposit', testKey, { address: created.body.data.addresses[0].address, amount: '1' });
-    expect(simulated.status).toBe(livemode ? 404 : 202);
-  });
+  test.each([false, true])(
+    "when a customer is created with livemode=%s, then only that mode's key sees it and its addresses",
+    async (livemode) => {
+      const created = await stack.api('POST', '/v1/customers', keyOf(livemode), { email: `iso-${livemode}@example.com` });
+      expect(created.status).toBe(201);
+      const networks = created.body.data.addresses.map((a: { network: string }) => a.network);
+      expect(networks).toEqual(livemode ? ['bsc', 'ethereum', 'polygon'] : ['local']);
+      await expectIsolated('customers', created.body.data.id, livemode);
+      const simulated = await stack.api('POST', '/v1/simulate/deposit', testKey, {
+        address: created.body.data.addresses[0].address,
+        amount: '1',
+      });
+      expect(simulated.status).toBe(livemode ? 404 : 202);
+    },
+  );
 
   test('when a test-mode deposit arrives, then only the test key sees it', async () => {
     const invoice = (await stack.api('POST', '/v1/invoices', testKey, { amount: '2' })).body.data;
@@ -76,15 +82,35 @@ describe('test mode isolation', () => {
     const invoice = (await stack.api('POST', '/v1/invoices', liveKey, { amount: '3' })).body.data;
     const txHash = `0x${randomBytes(32).toString('hex')}`;
     const id = workflowIds.deposit('bsc', txHash, 0);
-    await createStartDeposit(stack.client, stack.taskQueue)({
-      id, network: 'bsc', txHash, logIndex: 0, blockNumber: 1, blockHash: `0x${'0'.repeat(64)}`,
-      from: '0x0000000000000000000000000000000000000001', to: invoice.deposit_address.toLowerCase(),
-      currency: 'USDT', contract: '0x55d398326f99059ff775485246999027b3197955', decimals: 18, amount: '3000000000000000000',
-      merchantId, livemode: true, ownerType: 'invoice', ownerId: invoice.id, requiredConfirmations: 15, blockTimeMs: 3000,
+    await createStartDeposit(
+      stack.client,
+      stack.taskQueue,
+    )({
+      id,
+      network: 'bsc',
+      txHash,
+      logIndex: 0,
+      blockNumber: 1,
+      blockHash: `0x${'0'.repeat(64)}`,
+      from: '0x0000000000000000000000000000000000000001',
+      to: invoice.deposit_address.toLowerCase(),
+      currency: 'USDT',
+      contract: '0x55d398326f99059ff775485246999027b3197955',
+      decimals: 18,
+      amount: '3000000000000000000',
+      merchantId,
+      livemode: true,
+      ownerType: 'invoice',
+      ownerId: invoice.id,
+      requiredConfirmations: 15,
+      blockTimeMs: 3000,
       detectedAt: new Date().toISOString(),
     });
     try {
-      await eventually(async () => ((await stack.pool.query('SELECT 1 FROM deposits WHERE id = $1', [id])).rowCount ? true : undefined), 'the live deposit');
+      await eventually(
+        async () => ((await stack.pool.query('SELECT 1 FROM deposits WHERE id = $1', [id])).rowCount ? true : undefined),
+        'the live deposit',
+      );
       await expectIsolated('deposits', id, true);
     } finally {
       // Its verification would retry against the unreachable live RPC for ever.
@@ -92,17 +118,23 @@ describe('test mode isolation', () => {
     }
   });
 
-  test.each([false, true])('when a webhook endpoint is created with livemode=%s, then only that mode\'s key sees it', async (livemode) => {
-    // An IP literal: live mode refuses URLs it cannot prove public, and no DNS is needed.
-    const url = livemode ? 'https://93.184.216.34/settle-hook' : 'http://127.0.0.1:9/settle-hook';
-    const created = await stack.api('POST', '/v1/webhook-endpoints', keyOf(livemode), { url, events: ['withdrawal.completed'] });
-    expect(created.status).toBe(201);
-    await expectIsolated('webhook-endpoints', created.body.data.id, livemode);
-    const otherDelete = await stack.api('DELETE', `/v1/webhook-endpoints/${created.body.data.id}`, keyOf(!livemode));
-    expect(otherDelete.status).toBe(404);
-  });
+  test.each([false, true])(
+    "when a webhook endpoint is created with livemode=%s, then only that mode's key sees it",
+    async (livemode) => {
+      // An IP literal: live mode refuses URLs it cannot prove public, and no DNS is needed.
+      const url = livemode ? 'https://93.184.216.34/settle-hook' : 'http://127.0.0.1:9/settle-hook';
+      const created = await stack.api('POST', '/v1/webhook-endpoints', keyOf(livemode), {
+        url,
+        events: ['withdrawal.completed'],
+      });
+      expect(created.status).toBe(201);
+      await expectIsolated('webhook-endpoints', created.body.data.id, livemode);
+      const otherDelete = await stack.api('DELETE', `/v1/webhook-endpoints/${created.body.data.id}`, keyOf(!livemode));
+      expect(otherDelete.status).toBe(404);
+    },
+  );
 
-  test.each([false, true])('when an event is emitted with livemode=%s, then only that mode\'s key sees it', async (livemode) => {
+  test.each([false, true])("when an event is emitted with livemode=%s, then only that mode's key sees it", async (livemode) => {
     const invoice = (await stack.api('POST', '/v1/invoices', keyOf(livemode), { amount: '4' })).body.data;
     const eventId = await eventually(async () => {
       const r = await stack.api('GET', `/v1/events?object_id=${invoice.id}`, keyOf(livemode));

@@ -31,7 +31,10 @@ describe('webhook delivery', () => {
 
   async function merchantWithEndpoint(url: string, options: { schedule?: number[]; events?: string[] } = {}) {
     const merchant = await stack.merchant(options.schedule ? { webhookRetryScheduleSeconds: options.schedule } : {});
-    const created = await stack.api('POST', '/api/v1/webhook-endpoints', merchant.key, { url, ...(options.events ? { events: options.events } : {}) });
+    const created = await stack.api('POST', '/api/v1/webhook-endpoints', merchant.key, {
+      url,
+      ...(options.events ? { events: options.events } : {}),
+    });
     expect(created.status).toBe(201);
     return { merchant, endpoint: created.body.data as { id: string; secret: string } };
   }
@@ -48,10 +51,14 @@ describe('webhook delivery', () => {
   }
 
   async function eventWhen(key: string, eventId: string, done: (event: any) => boolean, what: string, timeoutMs = 60_000) {
-    return eventually(async () => {
-      const r = await stack.api('GET', `/api/v1/events/${eventId}`, key);
-      return r.status === 200 && done(r.body.data) ? r.body.data : undefined;
-    }, what, timeoutMs);
+    return eventually(
+      async () => {
+        const r = await stack.api('GET', `/api/v1/events/${eventId}`, key);
+        return r.status === 200 && done(r.body.data) ? r.body.data : undefined;
+      },
+      what,
+      timeoutMs,
+    );
   }
 
   test('when an endpoint is created, then its secret is shown once and it can be listed, updated, rotated and deleted', async () => {
@@ -62,7 +69,12 @@ describe('webhook delivery', () => {
       description: 'orders',
     });
     expect(created.status).toBe(201);
-    expect(created.body.data).toMatchObject({ object: 'webhook_endpoint', livemode: false, events: ['deposit.completed'], enabled: true });
+    expect(created.body.data).toMatchObject({
+      object: 'webhook_endpoint',
+      livemode: false,
+      events: ['deposit.completed'],
+      enabled: true,
+    });
     expect(created.body.data.secret).toMatch(/^whsec_[0-9a-f]{48}$/);
     const id = created.body.data.id;
 
@@ -82,13 +94,22 @@ describe('webhook delivery', () => {
     const readOnly = await stack.merchant({ scopes: ['read'] });
     expect((await stack.api('POST', '/api/v1/webhook-endpoints', readOnly.key, { url: 'http://localhost:9/' })).status).toBe(403);
 
-    expect((await stack.api('DELETE', `/api/v1/webhook-endpoints/${id}`, merchant.key)).body.data).toEqual({ id, object: 'webhook_endpoint', deleted: true });
+    expect((await stack.api('DELETE', `/api/v1/webhook-endpoints/${id}`, merchant.key)).body.data).toEqual({
+      id,
+      object: 'webhook_endpoint',
+      deleted: true,
+    });
     expect((await stack.api('GET', `/api/v1/webhook-endpoints/${id}`, merchant.key)).status).toBe(404);
   });
 
   test('when a live-mode endpoint URL points into a private network, then it is refused with a 400', async () => {
     const live = await stack.merchant({ livemode: true });
-    for (const url of ['http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://169.254.169.254/latest', 'http://[fd00::1]/']) {
+    for (const url of [
+      'http://127.0.0.1:8080/hook',
+      'http://localhost/hook',
+      'http://169.254.169.254/latest',
+      'http://[fd00::1]/',
+    ]) {
       const r = await stack.api('POST', '/api/v1/webhook-endpoints', live.key, { url });
       expect(r.status).toBe(400);
       expect(r.body.error).toMatchObject({ type: 'invalid_request_error', code: 'url_not_public', param: 'url' });
@@ -109,14 +130,31 @@ describe('webhook delivery', () => {
     secret = endpoint.secret;
 
     const eventId = await customerCreated(merchant.key);
-    const event = await eventWhen(merchant.key, eventId, (e) => e.deliveries[0]?.status === 'succeeded', 'the delivery to succeed');
+    const event = await eventWhen(
+      merchant.key,
+      eventId,
+      (e) => e.deliveries[0]?.status === 'succeeded',
+      'the delivery to succeed',
+    );
 
     const received = hooks.requests.filter((r) => r.eventId === eventId);
     expect(received).toHaveLength(1);
     expect(received[0]!.answered).toBe(200);
     expect(received[0]!.headers).toMatchObject({ 'content-type': 'application/json', 'user-agent': 'Settle-Webhooks/1' });
-    expect(verifySettleSignature(String(received[0]!.headers['settle-signature']), received[0]!.rawBody, secret, Math.floor(Date.now() / 1000))).toBe(true);
-    expect(received[0]!.body).toMatchObject({ id: eventId, event: 'customer.created', livemode: false, data: { object: 'customer' } });
+    expect(
+      verifySettleSignature(
+        String(received[0]!.headers['settle-signature']),
+        received[0]!.rawBody,
+        secret,
+        Math.floor(Date.now() / 1000),
+      ),
+    ).toBe(true);
+    expect(received[0]!.body).toMatchObject({
+      id: eventId,
+      event: 'customer.created',
+      livemode: false,
+      data: { object: 'customer' },
+    });
     expect(event).toMatchObject({ id: eventId, object: 'event', type: 'customer.created', data: { object: 'customer' } });
     expect(event.deliveries).toEqual([
       expect.objectContaining({ endpoint_id: endpoint.id, target: 'endpoint', status: 'succeeded', attempt_count: 1 }),
@@ -145,11 +183,18 @@ describe('webhook delivery', () => {
   });
 
   test('when the receiver answers 500 twice and then 200, then it sees the same event three times and the delivery succeeds', async () => {
-    const flaky = await receiver((_req, res, _received, count) => void res.status(count <= 2 ? 500 : 200).send(count <= 2 ? 'busy' : 'OK'));
+    const flaky = await receiver(
+      (_req, res, _received, count) => void res.status(count <= 2 ? 500 : 200).send(count <= 2 ? 'busy' : 'OK'),
+    );
     const { merchant } = await merchantWithEndpoint(`${flaky.url}/hooks`);
 
     const eventId = await customerCreated(merchant.key);
-    const event = await eventWhen(merchant.key, eventId, (e) => e.deliveries[0]?.status === 'succeeded', 'the third attempt to succeed');
+    const event = await eventWhen(
+      merchant.key,
+      eventId,
+      (e) => e.deliveries[0]?.status === 'succeeded',
+      'the third attempt to succeed',
+    );
 
     expect(flaky.requests.map((r) => r.eventId)).toEqual([eventId, eventId, eventId]);
     expect(new Set(flaky.requests.map((r) => r.rawBody)).size).toBe(1);
@@ -189,7 +234,10 @@ describe('webhook delivery', () => {
     expect(created.status).toBe(201);
 
     await stack.sendToken(created.body.data.deposit_address, parseUnits('50', 18));
-    await eventually(async () => (shop.requests.some((r) => r.body?.event === 'invoice.created') ? true : undefined), 'invoice.created');
+    await eventually(
+      async () => (shop.requests.some((r) => r.body?.event === 'invoice.created') ? true : undefined),
+      'invoice.created',
+    );
     await stack.mine(3);
     const paid = await eventually(
       async () => shop.requests.find((r) => r.body?.event === 'invoice.paid'),
@@ -219,7 +267,13 @@ describe('webhook delivery', () => {
     release?.();
     await stack.startWorker();
 
-    const event = await eventWhen(merchant.key, eventId, (e) => e.deliveries[0]?.status === 'succeeded', 'delivery after the restart', 90_000);
+    const event = await eventWhen(
+      merchant.key,
+      eventId,
+      (e) => e.deliveries[0]?.status === 'succeeded',
+      'delivery after the restart',
+      90_000,
+    );
     const ids = new Set(slow.requests.map((r: ReceivedWebhook) => r.eventId));
     expect(ids).toEqual(new Set([eventId]));
     expect(new Set(slow.requests.map((r) => r.rawBody)).size).toBe(1);

@@ -42,7 +42,11 @@ describe('withdrawals, sweeps, balances and fees', () => {
   const balanceOf = async (address: string) => (await token.getFunction('balanceOf')(address)) as bigint;
 
   const transfersTo = async (recipient: string) =>
-    stack.chain.provider.getLogs({ address: stack.token, topics: [TRANSFER_TOPIC, null, zeroPadValue(recipient.toLowerCase(), 32)], fromBlock: 0 });
+    stack.chain.provider.getLogs({
+      address: stack.token,
+      topics: [TRANSFER_TOPIC, null, zeroPadValue(recipient.toLowerCase(), 32)],
+      fromBlock: 0,
+    });
 
   /** Pays a real invoice with an ERC-20 transfer and waits until its deposit is credited. */
   const payInvoice = async (key: string, amount: string) => {
@@ -50,23 +54,35 @@ describe('withdrawals, sweeps, balances and fees', () => {
     expect(created.status).toBe(201);
     const invoice = created.body.data;
     await stack.sendToken(invoice.deposit_address, units(amount));
+    await eventually(
+      async () => {
+        const r = await stack.api('GET', `/v1/invoices/${invoice.id}`, key);
+        return r.body.data?.status === 'paid' && r.body.data.deposits[0]?.status === 'completed' ? true : undefined;
+      },
+      `invoice ${invoice.id} to be paid`,
+      120_000,
+    );
     await eventually(async () => {
-      const r = await stack.api('GET', `/v1/invoices/${invoice.id}`, key);
-      return r.body.data?.status === 'paid' && r.body.data.deposits[0]?.status === 'completed' ? true : undefined;
-    }, `invoice ${invoice.id} to be paid`, 120_000);
-    await eventually(async () => {
-      const r = await stack.pool.query("SELECT 1 FROM ledger_entries WHERE ref_type = 'deposit' AND ref_id IN (SELECT id FROM deposits WHERE invoice_id = $1)", [invoice.id]);
+      const r = await stack.pool.query(
+        "SELECT 1 FROM ledger_entries WHERE ref_type = 'deposit' AND ref_id IN (SELECT id FROM deposits WHERE invoice_id = $1)",
+        [invoice.id],
+      );
       return r.rowCount ? true : undefined;
     }, 'the deposit to be credited');
     return invoice as { id: string; deposit_address: string };
   };
 
   const waitForStatus = (key: string, id: string, status: string) =>
-    eventually(async () => {
-      const r = await stack.api('GET', `/v1/withdrawals/${id}`, key);
-      if (r.body.data?.status === 'failed' && status !== 'failed') throw new Error(`withdrawal failed: ${r.body.data.failure_reason}`);
-      return r.body.data?.status === status ? r.body.data : undefined;
-    }, `withdrawal ${id} to be ${status}`, 180_000);
+    eventually(
+      async () => {
+        const r = await stack.api('GET', `/v1/withdrawals/${id}`, key);
+        if (r.body.data?.status === 'failed' && status !== 'failed')
+          throw new Error(`withdrawal failed: ${r.body.data.failure_reason}`);
+        return r.body.data?.status === status ? r.body.data : undefined;
+      },
+      `withdrawal ${id} to be ${status}`,
+      180_000,
+    );
 
   const ledgerSums = async (merchantId: string) => {
     const rows = await stack.pool.query<{ account: string; currency: string; sum: string }>(
@@ -83,180 +99,262 @@ describe('withdrawals, sweeps, balances and fees', () => {
 
   /** Tokens on every address Settle derived for the merchant (deposit addresses and the hot address). */
   const tokensOnChain = async (merchantId: string) => {
-    const rows = await stack.pool.query<{ address: string }>('SELECT DISTINCT address FROM addresses WHERE merchant_id = $1', [merchantId]);
+    const rows = await stack.pool.query<{ address: string }>('SELECT DISTINCT address FROM addresses WHERE merchant_id = $1', [
+      merchantId,
+    ]);
     let total = 0n;
     for (const r of rows.rows) total += await balanceOf(r.address);
     return total;
   };
 
-  test('when a fee policy is flat, then each deposit pays the fee exactly once and the balance endpoint matches the ledger', async () => {
-    const m = await stack.merchant({ feePolicy: { type: 'flat', amount: '2.00' } });
-    const invoice = await payInvoice(m.key, '50');
-    await payInvoice(m.key, '30');
+  test(
+    'when a fee policy is flat, then each deposit pays the fee exactly once and the balance endpoint matches the ledger',
+    async () => {
+      const m = await stack.merchant({ feePolicy: { type: 'flat', amount: '2.00' } });
+      const invoice = await payInvoice(m.key, '50');
+      await payInvoice(m.key, '30');
 
-    // A retried credit (the activity re-run with the same deposit) posts nothing new.
-    const deposit = await stack.pool.query<{ snapshot: DepositSnapshot }>('SELECT snapshot FROM deposits WHERE invoice_id = $1', [invoice.id]);
-    const again = await createCreditDeposit(stack.pool)({ ...deposit.rows[0]!.snapshot, status: 'completed' });
-    expect(again.credited).toBe(false);
+      // A retried credit (the activity re-run with the same deposit) posts nothing new.
+      const deposit = await stack.pool.query<{ snapshot: DepositSnapshot }>(
+        'SELECT snapshot FROM deposits WHERE invoice_id = $1',
+        [invoice.id],
+      );
+      const again = await createCreditDeposit(stack.pool)({ ...deposit.rows[0]!.snapshot, status: 'completed' });
+      expect(again.credited).toBe(false);
 
-    const sums = await ledgerSums(m.id);
-    expect(sums['settle:fees']).toBe(units('4'));
-    expect(sums['merchant:available']).toBe(units('76'));
-    expect(sums['external:chain_inflow']).toBe(-units('80'));
-    await expectBalancedPostings();
+      const sums = await ledgerSums(m.id);
+      expect(sums['settle:fees']).toBe(units('4'));
+      expect(sums['merchant:available']).toBe(units('76'));
+      expect(sums['external:chain_inflow']).toBe(-units('80'));
+      await expectBalancedPostings();
 
-    const balance = await stack.api('GET', '/api/v1/balance', m.key);
-    expect(balance.status).toBe(200);
-    expect(balance.body.data).toMatchObject({
-      object: 'balance',
-      livemode: false,
-      currency: 'USDT',
-      available: '76.00',
-      pending: '0.00',
-      reserved: '0.00',
-      total_received: '80.00',
-      total_fees: '4.00',
-      total_withdrawn: '0.00',
-    });
-    expect(balance.body.data.breakdown).toEqual([
-      { network: 'local', currency: 'USDT', available: '76.00', pending: '0.00', reserved: '0.00', total_received: '80.00', total_fees: '4.00', total_withdrawn: '0.00' },
-    ]);
-  }, SLOW);
+      const balance = await stack.api('GET', '/api/v1/balance', m.key);
+      expect(balance.status).toBe(200);
+      expect(balance.body.data).toMatchObject({
+        object: 'balance',
+        livemode: false,
+        currency: 'USDT',
+        available: '76.00',
+        pending: '0.00',
+        reserved: '0.00',
+        total_received: '80.00',
+        total_fees: '4.00',
+        total_withdrawn: '0.00',
+      });
+      expect(balance.body.data.breakdown).toEqual([
+        {
+          network: 'local',
+          currency: 'USDT',
+          available: '76.00',
+          pending: '0.00',
+          reserved: '0.00',
+          total_received: '80.00',
+          total_fees: '4.00',
+          total_withdrawn: '0.00',
+        },
+      ]);
+    },
+    SLOW,
+  );
 
-  test('when a merchant with deposits on several addresses withdraws, then the deposits are swept and exactly one transfer of the amount arrives', async () => {
-    const m = await stack.merchant();
-    const invoices = [await payInvoice(m.key, '30'), await payInvoice(m.key, '20'), await payInvoice(m.key, '25')];
-    const recipient = Wallet.createRandom().address;
+  test(
+    'when a merchant with deposits on several addresses withdraws, then the deposits are swept and exactly one transfer of the amount arrives',
+    async () => {
+      const m = await stack.merchant();
+      const invoices = [await payInvoice(m.key, '30'), await payInvoice(m.key, '20'), await payInvoice(m.key, '25')];
+      const recipient = Wallet.createRandom().address;
 
-    const created = await stack.api('POST', '/v1/withdraw', m.key, { amount: '60.00', to_address: recipient }, { 'Idempotency-Key': 'wd-sweep-1' });
-    expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: expect.stringMatching(/^wd_/), status: 'reserved', amount: '60.00', to_address: recipient });
-    expect(created.body.data).toMatchObject({ id: created.body.id, object: 'withdrawal', status: 'reserved' });
-    const id = created.body.id as string;
-
-    const retried = await stack.api('POST', '/v1/withdraw', m.key, { amount: '60.00', to_address: recipient }, { 'Idempotency-Key': 'wd-sweep-1' });
-    expect(retried.status).toBe(200);
-    expect(retried.body.id).toBe(id);
-
-    const done = await waitForStatus(m.key, id, 'completed');
-    expect(done.transaction_hash).toMatch(/^0x[0-9a-f]{64}$/);
-
-    const logs = await transfersTo(recipient);
-    expect(logs).toHaveLength(1);
-    expect(BigInt(logs[0]!.data)).toBe(units('60'));
-    expect(await balanceOf(recipient)).toBe(units('60'));
-
-    // Sweeps moved tokens off the deposit addresses, each after a gas top-up from the hot address.
-    const sweeps = await stack.pool.query<{ from_address: string; amount: string; mined: boolean }>('SELECT from_address, amount, mined FROM sweeps WHERE withdrawal_id = $1', [id]);
-    expect(sweeps.rows.length).toBeGreaterThanOrEqual(2);
-    expect(sweeps.rows.every((s) => s.mined)).toBe(true);
-    expect(sweeps.rows.reduce((acc, s) => acc + BigInt(s.amount), 0n)).toBe(units('60'));
-    const topUps = await stack.pool.query("SELECT purpose FROM signed_transactions WHERE purpose LIKE 'sweep:' || $1 || '%:gas'", [id]);
-    expect(topUps.rowCount).toBe(sweeps.rowCount);
-    const depositAddresses = invoices.map((i) => i.deposit_address.toLowerCase());
-    expect(sweeps.rows.every((s) => depositAddresses.includes(s.from_address))).toBe(true);
-
-    // Ledger, balance endpoint and chain agree to the base unit.
-    const sums = await ledgerSums(m.id);
-    expect(sums['merchant:available']).toBe(units('15'));
-    expect(sums['merchant:reserved'] ?? 0n).toBe(0n);
-    expect(sums['external:chain_outflow']).toBe(units('60'));
-    await expectBalancedPostings();
-    const gas = await stack.pool.query<{ sum: string }>("SELECT sum(amount)::text AS sum FROM ledger_entries WHERE merchant_id = $1 AND account = 'settle:gas'", [m.id]);
-    expect(BigInt(gas.rows[0]!.sum)).toBeLessThan(0n);
-    const balance = await stack.api('GET', '/v1/balance', m.key);
-    expect(balance.body.data).toMatchObject({ available: '15.00', reserved: '0.00', total_received: '75.00', total_withdrawn: '60.00', total_fees: '0.00' });
-    expect(await tokensOnChain(m.id)).toBe(units('15'));
-
-    // No sweep or top-up was credited as a deposit.
-    const deposits = await stack.pool.query('SELECT count(*)::int AS n FROM deposits WHERE merchant_id = $1', [m.id]);
-    expect(deposits.rows[0].n).toBe(3);
-
-    const events = await eventually(async () => {
-      const r = await stack.pool.query<{ type: string }>('SELECT type FROM events WHERE object_id = $1 ORDER BY sequence', [id]);
-      return r.rows.length >= 2 ? r.rows.map((e) => e.type) : undefined;
-    }, 'withdrawal events');
-    expect(events).toEqual(['withdrawal.created', 'withdrawal.completed']);
-
-    const listed = await stack.api('GET', '/v1/withdrawals?limit=1', m.key);
-    expect(listed.body.data.map((w: { id: string }) => w.id)).toEqual([id]);
-  }, SLOW);
-
-  test('when two concurrent withdrawals together exceed the balance, then one is reserved and the other is rejected with nothing written', async () => {
-    const m = await stack.merchant();
-    await payInvoice(m.key, '50');
-    const recipient = Wallet.createRandom().address;
-    const [a, b] = await Promise.all(
-      ['race-a', 'race-b'].map((k) => stack.api('POST', '/v1/withdraw', m.key, { amount: '30', to_address: recipient }, { 'Idempotency-Key': k })),
-    );
-    const statuses = [a!.status, b!.status].sort();
-    expect(statuses).toEqual([201, 400]);
-    const rejected = a!.status === 400 ? a! : b!;
-    const accepted = a!.status === 201 ? a! : b!;
-    expect(rejected.body.error).toMatchObject({ type: 'invalid_request_error', code: 'insufficient_balance', param: 'amount' });
-
-    await waitForStatus(m.key, accepted.body.id, 'completed');
-    const withdrawals = await stack.pool.query('SELECT id FROM withdrawals WHERE merchant_id = $1', [m.id]);
-    expect(withdrawals.rows).toEqual([{ id: accepted.body.id }]);
-    const sums = await ledgerSums(m.id);
-    expect(sums['merchant:available']).toBe(units('20'));
-    expect(sums['external:chain_outflow']).toBe(units('30'));
-    await expectBalancedPostings();
-    expect(await transfersTo(recipient)).toHaveLength(1);
-  }, SLOW);
-
-  test('when the worker dies right after the transfer is signed, then the restarted worker sends that same transfer exactly once', async () => {
-    const m = await stack.merchant();
-    await payInvoice(m.key, '40');
-    const recipient = Wallet.createRandom().address;
-    const created = await stack.api('POST', '/v1/withdraw', m.key, { amount: '15', to_address: recipient });
-    expect(created.status).toBe(201);
-    const purpose = `withdrawal:${created.body.id}:transfer`;
-    await eventually(async () => {
-      const r = await stack.pool.query('SELECT 1 FROM signed_transactions WHERE purpose = $1', [purpose]);
-      return r.rowCount ? true : undefined;
-    }, 'the transfer to be signed', 180_000);
-    await stack.stopWorker();
-    await stack.startWorker();
-
-    const done = await waitForStatus(m.key, created.body.id, 'completed');
-    const stored = await stack.pool.query<{ tx_hash: string }>('SELECT tx_hash FROM signed_transactions WHERE purpose = $1', [purpose]);
-    expect(stored.rows.map((r) => r.tx_hash)).toContain(done.transaction_hash);
-    const logs = await transfersTo(recipient);
-    expect(logs).toHaveLength(1);
-    expect(BigInt(logs[0]!.data)).toBe(units('15'));
-  }, SLOW);
-
-  test('when the worker dies between broadcast and confirmation, then the withdrawal completes with exactly one transfer', async () => {
-    const m = await stack.merchant();
-    await payInvoice(m.key, '40');
-    const recipient = Wallet.createRandom().address;
-    // Without the miner the transfer gets its own block (Anvil mines each transaction) but no further confirmations.
-    mining = false;
-    try {
-      const created = await stack.api('POST', '/v1/withdraw', m.key, { amount: '12.5', to_address: recipient });
+      const created = await stack.api(
+        'POST',
+        '/v1/withdraw',
+        m.key,
+        { amount: '60.00', to_address: recipient },
+        { 'Idempotency-Key': 'wd-sweep-1' },
+      );
       expect(created.status).toBe(201);
-      await eventually(async () => ((await transfersTo(recipient)).length ? true : undefined), 'the transfer to be mined', 180_000);
+      expect(created.body).toMatchObject({
+        id: expect.stringMatching(/^wd_/),
+        status: 'reserved',
+        amount: '60.00',
+        to_address: recipient,
+      });
+      expect(created.body.data).toMatchObject({ id: created.body.id, object: 'withdrawal', status: 'reserved' });
+      const id = created.body.id as string;
+
+      const retried = await stack.api(
+        'POST',
+        '/v1/withdraw',
+        m.key,
+        { amount: '60.00', to_address: recipient },
+        { 'Idempotency-Key': 'wd-sweep-1' },
+      );
+      expect(retried.status).toBe(200);
+      expect(retried.body.id).toBe(id);
+
+      const done = await waitForStatus(m.key, id, 'completed');
+      expect(done.transaction_hash).toMatch(/^0x[0-9a-f]{64}$/);
+
+      const logs = await transfersTo(recipient);
+      expect(logs).toHaveLength(1);
+      expect(BigInt(logs[0]!.data)).toBe(units('60'));
+      expect(await balanceOf(recipient)).toBe(units('60'));
+
+      // Sweeps moved tokens off the deposit addresses, each after a gas top-up from the hot address.
+      const sweeps = await stack.pool.query<{ from_address: string; amount: string; mined: boolean }>(
+        'SELECT from_address, amount, mined FROM sweeps WHERE withdrawal_id = $1',
+        [id],
+      );
+      expect(sweeps.rows.length).toBeGreaterThanOrEqual(2);
+      expect(sweeps.rows.every((s) => s.mined)).toBe(true);
+      expect(sweeps.rows.reduce((acc, s) => acc + BigInt(s.amount), 0n)).toBe(units('60'));
+      const topUps = await stack.pool.query(
+        "SELECT purpose FROM signed_transactions WHERE purpose LIKE 'sweep:' || $1 || '%:gas'",
+        [id],
+      );
+      expect(topUps.rowCount).toBe(sweeps.rowCount);
+      const depositAddresses = invoices.map((i) => i.deposit_address.toLowerCase());
+      expect(sweeps.rows.every((s) => depositAddresses.includes(s.from_address))).toBe(true);
+
+      // Ledger, balance endpoint and chain agree to the base unit.
+      const sums = await ledgerSums(m.id);
+      expect(sums['merchant:available']).toBe(units('15'));
+      expect(sums['merchant:reserved'] ?? 0n).toBe(0n);
+      expect(sums['external:chain_outflow']).toBe(units('60'));
+      await expectBalancedPostings();
+      const gas = await stack.pool.query<{ sum: string }>(
+        "SELECT sum(amount)::text AS sum FROM ledger_entries WHERE merchant_id = $1 AND account = 'settle:gas'",
+        [m.id],
+      );
+      expect(BigInt(gas.rows[0]!.sum)).toBeLessThan(0n);
+      const balance = await stack.api('GET', '/v1/balance', m.key);
+      expect(balance.body.data).toMatchObject({
+        available: '15.00',
+        reserved: '0.00',
+        total_received: '75.00',
+        total_withdrawn: '60.00',
+        total_fees: '0.00',
+      });
+      expect(await tokensOnChain(m.id)).toBe(units('15'));
+
+      // No sweep or top-up was credited as a deposit.
+      const deposits = await stack.pool.query('SELECT count(*)::int AS n FROM deposits WHERE merchant_id = $1', [m.id]);
+      expect(deposits.rows[0].n).toBe(3);
+
+      const events = await eventually(async () => {
+        const r = await stack.pool.query<{ type: string }>('SELECT type FROM events WHERE object_id = $1 ORDER BY sequence', [
+          id,
+        ]);
+        return r.rows.length >= 2 ? r.rows.map((e) => e.type) : undefined;
+      }, 'withdrawal events');
+      expect(events).toEqual(['withdrawal.created', 'withdrawal.completed']);
+
+      const listed = await stack.api('GET', '/v1/withdrawals?limit=1', m.key);
+      expect(listed.body.data.map((w: { id: string }) => w.id)).toEqual([id]);
+    },
+    SLOW,
+  );
+
+  test(
+    'when two concurrent withdrawals together exceed the balance, then one is reserved and the other is rejected with nothing written',
+    async () => {
+      const m = await stack.merchant();
+      await payInvoice(m.key, '50');
+      const recipient = Wallet.createRandom().address;
+      const [a, b] = await Promise.all(
+        ['race-a', 'race-b'].map((k) =>
+          stack.api('POST', '/v1/withdraw', m.key, { amount: '30', to_address: recipient }, { 'Idempotency-Key': k }),
+        ),
+      );
+      const statuses = [a!.status, b!.status].sort();
+      expect(statuses).toEqual([201, 400]);
+      const rejected = a!.status === 400 ? a! : b!;
+      const accepted = a!.status === 201 ? a! : b!;
+      expect(rejected.body.error).toMatchObject({ type: 'invalid_request_error', code: 'insufficient_balance', param: 'amount' });
+
+      await waitForStatus(m.key, accepted.body.id, 'completed');
+      const withdrawals = await stack.pool.query('SELECT id FROM withdrawals WHERE merchant_id = $1', [m.id]);
+      expect(withdrawals.rows).toEqual([{ id: accepted.body.id }]);
+      const sums = await ledgerSums(m.id);
+      expect(sums['merchant:available']).toBe(units('20'));
+      expect(sums['external:chain_outflow']).toBe(units('30'));
+      await expectBalancedPostings();
+      expect(await transfersTo(recipient)).toHaveLength(1);
+    },
+    SLOW,
+  );
+
+  test(
+    'when the worker dies right after the transfer is signed, then the restarted worker sends that same transfer exactly once',
+    async () => {
+      const m = await stack.merchant();
+      await payInvoice(m.key, '40');
+      const recipient = Wallet.createRandom().address;
+      const created = await stack.api('POST', '/v1/withdraw', m.key, { amount: '15', to_address: recipient });
+      expect(created.status).toBe(201);
+      const purpose = `withdrawal:${created.body.id}:transfer`;
+      await eventually(
+        async () => {
+          const r = await stack.pool.query('SELECT 1 FROM signed_transactions WHERE purpose = $1', [purpose]);
+          return r.rowCount ? true : undefined;
+        },
+        'the transfer to be signed',
+        180_000,
+      );
       await stack.stopWorker();
-      await stack.mine(5);
       await stack.startWorker();
-      mining = true;
+
       const done = await waitForStatus(m.key, created.body.id, 'completed');
-      expect(done.amount).toBe('12.50');
-    } finally {
-      mining = true;
-    }
-    const logs = await transfersTo(recipient);
-    expect(logs).toHaveLength(1);
-    expect(BigInt(logs[0]!.data)).toBe(units('12.5'));
-    await expectBalancedPostings();
-  }, SLOW);
+      const stored = await stack.pool.query<{ tx_hash: string }>('SELECT tx_hash FROM signed_transactions WHERE purpose = $1', [
+        purpose,
+      ]);
+      expect(stored.rows.map((r) => r.tx_hash)).toContain(done.transaction_hash);
+      const logs = await transfersTo(recipient);
+      expect(logs).toHaveLength(1);
+      expect(BigInt(logs[0]!.data)).toBe(units('15'));
+    },
+    SLOW,
+  );
+
+  test(
+    'when the worker dies between broadcast and confirmation, then the withdrawal completes with exactly one transfer',
+    async () => {
+      const m = await stack.merchant();
+      await payInvoice(m.key, '40');
+      const recipient = Wallet.createRandom().address;
+      // Without the miner the transfer gets its own block (Anvil mines each transaction) but no further confirmations.
+      mining = false;
+      try {
+        const created = await stack.api('POST', '/v1/withdraw', m.key, { amount: '12.5', to_address: recipient });
+        expect(created.status).toBe(201);
+        await eventually(
+          async () => ((await transfersTo(recipient)).length ? true : undefined),
+          'the transfer to be mined',
+          180_000,
+        );
+        await stack.stopWorker();
+        await stack.mine(5);
+        await stack.startWorker();
+        mining = true;
+        const done = await waitForStatus(m.key, created.body.id, 'completed');
+        expect(done.amount).toBe('12.50');
+      } finally {
+        mining = true;
+      }
+      const logs = await transfersTo(recipient);
+      expect(logs).toHaveLength(1);
+      expect(BigInt(logs[0]!.data)).toBe(units('12.5'));
+      await expectBalancedPostings();
+    },
+    SLOW,
+  );
 
   test('when a withdrawal request is invalid or the key lacks the withdraw scope, then it is refused with a 4xx and nothing is reserved', async () => {
     const m = await stack.merchant();
     const readOnly = await stack.merchant({ scopes: ['read'] });
     const good = Wallet.createRandom().address;
-    const badChecksum = good.slice(0, 2) + [...good.slice(2)].map((c) => (/[a-f]/.test(c) ? c.toUpperCase() : /[A-F]/.test(c) ? c.toLowerCase() : c)).join('');
+    const badChecksum =
+      good.slice(0, 2) +
+      [...good.slice(2)].map((c) => (/[a-f]/.test(c) ? c.toUpperCase() : /[A-F]/.test(c) ? c.toLowerCase() : c)).join('');
     const cases: Array<[unknown, string]> = [
       [{ amount: '1', to_address: badChecksum }, 'invalid_address'],
       [{ amount: '1', to_address: '0x0000000000000000000000000000000000000000' }, 'invalid_address'],
@@ -277,29 +375,33 @@ describe('withdrawals, sweeps, balances and fees', () => {
     expect(ledger.rowCount).toBe(0);
   });
 
-  test("when the seed's Python withdraw snippet runs against Settle, then it prints the withdrawal's id and status", async () => {
-    const m = await stack.merchant();
-    await payInvoice(m.key, '100');
-    const recipient = Wallet.createRandom().address;
-    // Seed 000's snippet verbatim apart from API_KEY, BASE and the (elided in the seed) to_address.
-    const script = [
-      'import requests',
-      `API_KEY = "${m.key}"`,
-      `BASE = "${stack.apiUrl}/v1"`,
-      'HEADERS = { "X-API-Key": API_KEY, "Content-Type": "application/json", }',
-      'def api_get(path): return requests.get(BASE + path, headers=HEADERS).json()',
-      'def api_post(path, body): return requests.post(BASE + path, json=body, headers=HEADERS).json()',
-      `resp = api_post("/withdraw", { "amount": "100.00", "to_address": "${recipient}", })`,
-      `print(f"Withdrawal {resp['id']}: {resp['status']}")`,
-    ].join('\n');
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'settle-seed-')), 'withdraw.py');
-    writeFileSync(file, script);
-    const { stdout } = await promisify(execFile)('python3', [file]);
-    const match = stdout.trim().match(/^Withdrawal (wd_[0-9a-f]+): reserved$/);
-    expect(match).not.toBeNull();
-    await waitForStatus(m.key, match![1]!, 'completed');
-    expect(await balanceOf(recipient)).toBe(units('100'));
-  }, SLOW);
+  test(
+    "when the seed's Python withdraw snippet runs against Settle, then it prints the withdrawal's id and status",
+    async () => {
+      const m = await stack.merchant();
+      await payInvoice(m.key, '100');
+      const recipient = Wallet.createRandom().address;
+      // Seed 000's snippet verbatim apart from API_KEY, BASE and the (elided in the seed) to_address.
+      const script = [
+        'import requests',
+        `API_KEY = "${m.key}"`,
+        `BASE = "${stack.apiUrl}/v1"`,
+        'HEADERS = { "X-API-Key": API_KEY, "Content-Type": "application/json", }',
+        'def api_get(path): return requests.get(BASE + path, headers=HEADERS).json()',
+        'def api_post(path, body): return requests.post(BASE + path, json=body, headers=HEADERS).json()',
+        `resp = api_post("/withdraw", { "amount": "100.00", "to_address": "${recipient}", })`,
+        `print(f"Withdrawal {resp['id']}: {resp['status']}")`,
+      ].join('\n');
+      const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'settle-seed-')), 'withdraw.py');
+      writeFileSync(file, script);
+      const { stdout } = await promisify(execFile)('python3', [file]);
+      const match = stdout.trim().match(/^Withdrawal (wd_[0-9a-f]+): reserved$/);
+      expect(match).not.toBeNull();
+      await waitForStatus(m.key, match![1]!, 'completed');
+      expect(await balanceOf(recipient)).toBe(units('100'));
+    },
+    SLOW,
+  );
 
   test('when a transaction is stuck, then it is re-signed with the same nonce and higher fees and only one attempt is ever mined', async () => {
     const m = await stack.merchant();
@@ -317,7 +419,9 @@ describe('withdrawals, sweeps, balances and fees', () => {
       // Concurrent signing of one purpose yields one transaction and consumes one nonce.
       const [first, second] = await Promise.all([tx.signTransaction(request), tx.signTransaction(request)]);
       expect(second.hash).toBe(first.hash);
-      const counter = await stack.pool.query<{ next_nonce: string }>('SELECT next_nonce FROM nonces WHERE address = $1', [first.from]);
+      const counter = await stack.pool.query<{ next_nonce: string }>('SELECT next_nonce FROM nonces WHERE address = $1', [
+        first.from,
+      ]);
       expect(Number(counter.rows[0]!.next_nonce)).toBe(first.nonce + 1);
 
       await tx.broadcastTransaction(request.purpose);
@@ -327,7 +431,10 @@ describe('withdrawals, sweeps, balances and fees', () => {
       const replacement = await tx.replaceTransaction({ purpose: request.purpose, signer });
       expect(replacement).toMatchObject({ attempt: 1, nonce: first.nonce });
       expect(replacement.hash).not.toBe(first.hash);
-      const fees = await stack.pool.query<{ max_fee_per_gas: string }>('SELECT max_fee_per_gas FROM signed_transactions WHERE purpose = $1 ORDER BY attempt', [request.purpose]);
+      const fees = await stack.pool.query<{ max_fee_per_gas: string }>(
+        'SELECT max_fee_per_gas FROM signed_transactions WHERE purpose = $1 ORDER BY attempt',
+        [request.purpose],
+      );
       expect(BigInt(fees.rows[1]!.max_fee_per_gas)).toBeGreaterThan(BigInt(fees.rows[0]!.max_fee_per_gas));
 
       await stack.mine(1);

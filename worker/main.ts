@@ -27,7 +27,9 @@ async function main(): Promise<void> {
     registry,
     masterSeedHex: env.SETTLE_MASTER_SEED,
   });
-  const watched = env.SETTLE_WATCH_NETWORKS.split(',').map((s) => s.trim()).filter(Boolean);
+  const watched = env.SETTLE_WATCH_NETWORKS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   await ensureChainWatchers(clientConnection, env.TEMPORAL_NAMESPACE, env.SETTLE_TASK_QUEUE, registry, watched);
   console.log(`settle worker polling task queue "${env.SETTLE_TASK_QUEUE}", watching ${watched.join(', ') || 'no networks'}`);
   await worker.run();

@@ -19,7 +19,7 @@ const { awaitDepositDetected } = proxyActivities<Activities>({
  * real pipeline's business; this workflow only behaves like a payer and a network.
  */
 export async function simulateDepositWorkflow(input: SimulateDepositInput): Promise<SimulatedTransfer> {
-  let sent: SimulatedTransfer | undefined;
+  let sent: SimulatedTransfer | undefined = undefined;
   setHandler(simulationSentUpdate, async () => {
     await condition(() => sent !== undefined);
     return sent!;

@@ -35,7 +35,14 @@ const INTERNAL_CONFIRMATIONS = 1;
  * so retries and worker crashes re-send the same bytes instead of paying twice.
  */
 export async function withdrawalWorkflow(input: WithdrawalInput): Promise<WithdrawalSnapshot> {
-  let state: WithdrawalSnapshot = { ...input, status: 'pending', txHash: null, failureReason: null, completedAt: null, version: 1 };
+  let state: WithdrawalSnapshot = {
+    ...input,
+    status: 'pending',
+    txHash: null,
+    failureReason: null,
+    completedAt: null,
+    version: 1,
+  };
   let sequence = 0;
   setHandler(withdrawalSnapshotQuery, () => state);
   setHandler(withdrawalDecidedUpdate, async () => {
@@ -48,7 +55,10 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     // Projection first: whoever learns the new status (the API's update) can already list it.
     await saveWithdrawal(next);
     state = next;
-    upsertSearchAttributes([{ key: SA.status, value: status }, ...(state.txHash ? [{ key: SA.txHash, value: state.txHash }] : [])]);
+    upsertSearchAttributes([
+      { key: SA.status, value: status },
+      ...(state.txHash ? [{ key: SA.txHash, value: state.txHash }] : []),
+    ]);
     if (event) {
       await publishEvent({
         merchantId: state.merchantId,

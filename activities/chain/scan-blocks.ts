@@ -1,4 +1,4 @@
-import type { Block } from 'ethers';
+import type { Block, JsonRpcProvider } from 'ethers';
 import type { Pool } from 'pg';
 import type { DepositInput } from '../../domain/payments';
 import { workflowIds } from '../../domain/payments';
@@ -78,8 +78,14 @@ export function createScanBlocks(pool: Pool, chains: ChainProviders, startDeposi
       for (const tx of block.prefetchedTransactions) {
         if (!tx.to || tx.value === 0n) continue;
         candidates.push({
-          txHash: tx.hash, logIndex: -1, blockNumber: block.number, blockHash: block.hash!,
-          from: tx.from.toLowerCase(), to: tx.to.toLowerCase(), contract: null, amount: tx.value,
+          txHash: tx.hash,
+          logIndex: -1,
+          blockNumber: block.number,
+          blockHash: block.hash!,
+          from: tx.from.toLowerCase(),
+          to: tx.to.toLowerCase(),
+          contract: null,
+          amount: tx.value,
         });
       }
     }
@@ -91,7 +97,9 @@ export function createScanBlocks(pool: Pool, chains: ChainProviders, startDeposi
       const owner = owners.get(c.to);
       if (!owner || c.amount <= 0n) continue;
       if (isInternalMove(owner, owners.get(c.from))) continue;
-      const currency = c.contract ? chains.registry.tokenByContract(network, c.contract) : chains.registry.currency(network, network.native.symbol);
+      const currency = c.contract
+        ? chains.registry.tokenByContract(network, c.contract)
+        : chains.registry.currency(network, network.native.symbol);
       if (!currency) continue;
       await startDeposit({
         id: workflowIds.deposit(networkId, c.txHash, c.logIndex),
@@ -133,7 +141,7 @@ async function readCursor(pool: Pool, network: string, head: number): Promise<nu
   return Number(row.rows[0]!.next_block);
 }
 
-async function fetchBlocks(provider: import('ethers').JsonRpcProvider, from: number, to: number): Promise<Block[]> {
+async function fetchBlocks(provider: JsonRpcProvider, from: number, to: number): Promise<Block[]> {
   const numbers = Array.from({ length: to - from + 1 }, (_, i) => from + i);
   const blocks = await Promise.all(numbers.map((n) => provider.getBlock(n, true)));
   return blocks.map((b, i) => {
@@ -149,7 +157,7 @@ async function fetchBlocks(provider: import('ethers').JsonRpcProvider, from: num
 async function findFork(
   pool: Pool,
   network: string,
-  provider: import('ethers').JsonRpcProvider,
+  provider: JsonRpcProvider,
   cursor: number,
   blocks: Block[],
 ): Promise<number | undefined> {

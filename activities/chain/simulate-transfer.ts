@@ -80,7 +80,8 @@ export function createSimulateTransfer(pool: Pool, chains: ChainProviders) {
         input.transactionHash.toLowerCase(),
       ]);
       if (row.rowCount) return;
-      if (Date.now() > deadline) throw new Error(`no deposit detected for ${input.transactionHash}; is the chain watcher running?`);
+      if (Date.now() > deadline)
+        throw new Error(`no deposit detected for ${input.transactionHash}; is the chain watcher running?`);
       Context.current().heartbeat();
       await Context.current().sleep(200);
     }

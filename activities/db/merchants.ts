@@ -21,7 +21,14 @@ export async function createMerchant(pool: Pool, m: NewMerchant) {
   const row = await pool.query<{ account_index: number }>(
     `INSERT INTO merchants (id, name, underpayment_tolerance_bps, fee_policy, webhook_retry_schedule_seconds, callback_secret)
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING account_index`,
-    [id, m.name, m.underpaymentToleranceBps ?? 0, m.feePolicy ?? { type: 'none' }, m.webhookRetryScheduleSeconds ?? [5, 10, 15], callbackSecret],
+    [
+      id,
+      m.name,
+      m.underpaymentToleranceBps ?? 0,
+      m.feePolicy ?? { type: 'none' },
+      m.webhookRetryScheduleSeconds ?? [5, 10, 15],
+      callbackSecret,
+    ],
   );
   return { id, accountIndex: row.rows[0]!.account_index, callbackSecret };
 }

@@ -1,4 +1,4 @@
-import { Pool, types } from 'pg';
+import { Pool, type PoolClient, types } from 'pg';
 
 // numeric and bigint columns come back as strings so base units never pass through a float.
 types.setTypeParser(types.builtins.NUMERIC, (v) => v);
@@ -13,7 +13,7 @@ export function createPool(connectionString: string, max = 10): Pool {
 }
 
 /** Runs `work` in a transaction, rolling back on any error. */
-export async function inTransaction<T>(pool: Pool, work: (client: import('pg').PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

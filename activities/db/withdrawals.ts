@@ -43,10 +43,13 @@ export function createWithdrawalStore(pool: Pool) {
         if (done.rowCount) return { reserved: true };
         const amount = BigInt(w.amount);
         if ((await availableBalance(db, w)) < amount) return { reserved: false };
-        await post(db, posting(w, 'reserve', [
-          { account: Account.available, amount: -amount },
-          { account: Account.reserved, amount },
-        ]));
+        await post(
+          db,
+          posting(w, 'reserve', [
+            { account: Account.available, amount: -amount },
+            { account: Account.reserved, amount },
+          ]),
+        );
         return { reserved: true };
       });
     },
@@ -55,10 +58,13 @@ export function createWithdrawalStore(pool: Pool) {
     async completeWithdrawal(w: WithdrawalInput): Promise<void> {
       await inTransaction(pool, async (db) => {
         const amount = BigInt(w.amount);
-        await post(db, posting(w, 'complete', [
-          { account: Account.reserved, amount: -amount },
-          { account: Account.chainOutflow, amount },
-        ]));
+        await post(
+          db,
+          posting(w, 'complete', [
+            { account: Account.reserved, amount: -amount },
+            { account: Account.chainOutflow, amount },
+          ]),
+        );
         await db.query('UPDATE withdrawal_plans SET settled = true WHERE withdrawal_id = $1', [w.id]);
       });
     },
@@ -67,10 +73,13 @@ export function createWithdrawalStore(pool: Pool) {
     async releaseWithdrawal(w: WithdrawalInput): Promise<void> {
       await inTransaction(pool, async (db) => {
         const amount = BigInt(w.amount);
-        await post(db, posting(w, 'release', [
-          { account: Account.reserved, amount: -amount },
-          { account: Account.available, amount },
-        ]));
+        await post(
+          db,
+          posting(w, 'release', [
+            { account: Account.reserved, amount: -amount },
+            { account: Account.available, amount },
+          ]),
+        );
         await db.query('UPDATE withdrawal_plans SET settled = true WHERE withdrawal_id = $1', [w.id]);
       });
     },
@@ -80,7 +89,12 @@ export function createWithdrawalStore(pool: Pool) {
     },
 
     /** Books the gas of one mined transaction (native coin) against Settle, once per purpose. */
-    async recordGasSpent(input: { purpose: string; withdrawal: WithdrawalInput; nativeSymbol: string; gasCost: string }): Promise<void> {
+    async recordGasSpent(input: {
+      purpose: string;
+      withdrawal: WithdrawalInput;
+      nativeSymbol: string;
+      gasCost: string;
+    }): Promise<void> {
       const w = input.withdrawal;
       const cost = BigInt(input.gasCost);
       await inTransaction(pool, (db) =>
@@ -107,7 +121,20 @@ export function createWithdrawalStore(pool: Pool) {
          ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, tx_hash = EXCLUDED.tx_hash, version = EXCLUDED.version,
            snapshot = EXCLUDED.snapshot, updated_at = now()
          WHERE withdrawals.version < EXCLUDED.version`,
-        [s.id, s.merchantId, s.livemode, s.network, s.currency, s.amount, s.toAddress.toLowerCase(), s.status, s.txHash, s.createdAt, s.version, s],
+        [
+          s.id,
+          s.merchantId,
+          s.livemode,
+          s.network,
+          s.currency,
+          s.amount,
+          s.toAddress.toLowerCase(),
+          s.status,
+          s.txHash,
+          s.createdAt,
+          s.version,
+          s,
+        ],
       );
     },
   };

@@ -189,7 +189,18 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
       const newest = rows[rows.length - 1]!;
       // Another attempt raced us to the replacement: keep its bytes, not ours.
       if (newest.attempt !== last.attempt) return newest;
-      return insertAttempt(db, input.purpose, last.attempt + 1, last.network, last.from_address, previous.to!, Number(last.nonce), BigInt(last.gas_limit), fees, raw);
+      return insertAttempt(
+        db,
+        input.purpose,
+        last.attempt + 1,
+        last.network,
+        last.from_address,
+        previous.to!,
+        Number(last.nonce),
+        BigInt(last.gas_limit),
+        fees,
+        raw,
+      );
     });
     // Stored first, sent second: the next check re-broadcasts it should this send be lost.
     await provider.broadcastTransaction(stored.raw).catch(() => undefined);
@@ -231,7 +242,15 @@ async function estimateGasLimit(
   return (estimate * GAS_LIMIT_MARGIN_PERCENT) / 100n;
 }
 
-function buildTransaction(t: { to: string; data: string; value: bigint; nonce: number; gasLimit: bigint; chainId: number; fees: Fees }) {
+function buildTransaction(t: {
+  to: string;
+  data: string;
+  value: bigint;
+  nonce: number;
+  gasLimit: bigint;
+  chainId: number;
+  fees: Fees;
+}) {
   const base = { to: t.to, data: t.data, value: t.value, nonce: t.nonce, gasLimit: t.gasLimit, chainId: t.chainId };
   return t.fees.type === 2
     ? { ...base, type: 2, maxFeePerGas: t.fees.maxFee, maxPriorityFeePerGas: t.fees.priority }
@@ -255,7 +274,20 @@ async function insertAttempt(
     `INSERT INTO signed_transactions (purpose, attempt, network, from_address, to_address, nonce, tx_type, tx_hash, raw,
        gas_limit, max_fee_per_gas, max_priority_fee_per_gas)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING *`,
-    [purpose, attempt, network, from, to.toLowerCase(), nonce, fees.type, hash, raw, gasLimit.toString(), fees.maxFee.toString(), fees.priority.toString()],
+    [
+      purpose,
+      attempt,
+      network,
+      from,
+      to.toLowerCase(),
+      nonce,
+      fees.type,
+      hash,
+      raw,
+      gasLimit.toString(),
+      fees.maxFee.toString(),
+      fees.priority.toString(),
+    ],
   );
   return row.rows[0]!;
 }

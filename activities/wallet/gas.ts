@@ -41,7 +41,11 @@ export function createGasActivities(
     const hot = await ensureHotAddress(pool, wallet, input.merchantId, input.livemode, input.network);
     const balance = await provider.getBalance(hot);
     if (network.livemode) {
-      if (balance === 0n) throw ApplicationFailure.retryable(`hot address ${hot} on ${network.id} has no ${network.native.symbol} for gas`, 'HotWalletNoGas');
+      if (balance === 0n)
+        throw ApplicationFailure.retryable(
+          `hot address ${hot} on ${network.id} has no ${network.native.symbol} for gas`,
+          'HotWalletNoGas',
+        );
       return balance.toString();
     }
     if (balance >= TEST_HOT_GAS_FLOOR) return balance.toString();
@@ -59,7 +63,13 @@ export function createGasActivities(
   async function prepareGasTopUp(input: GasTopUpInput): Promise<SignedTxSummary | null> {
     const signed = await pool.query('SELECT 1 FROM signed_transactions WHERE purpose = $1 LIMIT 1', [input.purpose]);
     const hotSigner = { merchantId: input.merchantId, livemode: input.livemode, index: HOT_INDEX };
-    const request = (value: bigint): TxRequest => ({ purpose: input.purpose, network: input.network, signer: hotSigner, to: input.target, value: value.toString() });
+    const request = (value: bigint): TxRequest => ({
+      purpose: input.purpose,
+      network: input.network,
+      signer: hotSigner,
+      to: input.target,
+      value: value.toString(),
+    });
     if (signed.rowCount) return signTransaction(request(0n));
     const balance = await chains.get(input.network).getBalance(input.target);
     const needed = BigInt(input.needed);

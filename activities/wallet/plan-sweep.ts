@@ -27,7 +27,9 @@ export function createPlanSweep(pool: Pool, chains: ChainProviders, wallet: HdWa
     const balanceOf = async (address: string) => (await token.getFunction('balanceOf')(address)) as bigint;
 
     return inTransaction(pool, async (db) => {
-      await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`hot:${w.merchantId}:${w.livemode}:${w.network}:${w.currency}`]);
+      await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `hot:${w.merchantId}:${w.livemode}:${w.network}:${w.currency}`,
+      ]);
       const hotAddress = await ensureHotAddress(db, wallet, w.merchantId, w.livemode, w.network);
       const existing = await readPlan(db, w.id);
       if (existing) return { hotAddress, sweeps: existing };
@@ -78,7 +80,8 @@ export function createPlanSweep(pool: Pool, chains: ChainProviders, wallet: HdWa
       }
       // Rolls the plan back: the ledger said the money is there, so the chain view is only lagging
       // (deposits still confirming in the projection, sweeps not yet marked); a retry looks again.
-      if (need > 0n) throw ApplicationFailure.retryable(`deposit addresses are short of ${need} base units for ${w.id}`, 'SweepShortfall');
+      if (need > 0n)
+        throw ApplicationFailure.retryable(`deposit addresses are short of ${need} base units for ${w.id}`, 'SweepShortfall');
       return { hotAddress, sweeps: (await readPlan(db, w.id)) ?? [] };
     });
   };

@@ -113,7 +113,8 @@ export function parseWebhookUrl(raw: string): UrlCheck {
   } catch {
     return { ok: false, code: 'url_invalid', reason: 'is not an absolute URL' };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, code: 'url_invalid', reason: 'must use http or https' };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return { ok: false, code: 'url_invalid', reason: 'must use http or https' };
   if (url.username || url.password) return { ok: false, code: 'url_invalid', reason: 'must not contain credentials' };
   if (!url.hostname) return { ok: false, code: 'url_invalid', reason: 'has no host' };
   return { ok: true, url };
@@ -128,7 +129,8 @@ function judgeAddresses(host: string, addresses: string[]): UrlCheck | undefined
   if (!addresses.length) return { ok: false, code: 'url_unresolvable', reason: `${host} has no addresses` };
   for (const address of addresses) {
     const cls = classifyAddress(address);
-    if (cls !== 'public') return { ok: false, code: 'url_not_public', reason: `${host} resolves to a ${cls} address (${address})` };
+    if (cls !== 'public')
+      return { ok: false, code: 'url_not_public', reason: `${host} resolves to a ${cls} address (${address})` };
   }
   return undefined;
 }
@@ -143,12 +145,17 @@ export async function checkWebhookUrl(raw: string, livemode: boolean, resolve: R
   if (!parsed.ok || !livemode) return parsed;
   const host = hostOf(parsed.url);
   if (isIP(host)) return judgeAddresses(host, [host]) ?? parsed;
-  if (host === 'localhost' || host.endsWith('.localhost')) return { ok: false, code: 'url_not_public', reason: `${host} is a loopback name` };
+  if (host === 'localhost' || host.endsWith('.localhost'))
+    return { ok: false, code: 'url_not_public', reason: `${host} is a loopback name` };
   let addresses: string[];
   try {
     addresses = (await resolve(host)).map((a) => a.address);
   } catch (err) {
-    return { ok: false, code: 'url_unresolvable', reason: `${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+    return {
+      ok: false,
+      code: 'url_unresolvable',
+      reason: `${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    };
   }
   return judgeAddresses(host, addresses) ?? parsed;
 }
@@ -160,7 +167,10 @@ export async function checkWebhookUrl(raw: string, livemode: boolean, resolve: R
 export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
     if (err) return callback(err, '', 0);
-    const verdict = judgeAddresses(hostname, addresses.map((a) => a.address));
+    const verdict = judgeAddresses(
+      hostname,
+      addresses.map((a) => a.address),
+    );
     if (verdict && !verdict.ok) {
       const blocked = Object.assign(new Error(verdict.reason), { code: 'EADDRNOTPUBLIC' });
       return callback(blocked, '', 0);

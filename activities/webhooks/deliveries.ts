@@ -39,9 +39,13 @@ export function createOpenDelivery(pool: Pool) {
     const schedule = retrySchedule(event.schedule);
 
     const existing = (
-      await pool.query<{ status: DeliveryStatus; attempt_count: number }>('SELECT status, attempt_count FROM webhook_deliveries WHERE id = $1', [deliveryId])
+      await pool.query<{ status: DeliveryStatus; attempt_count: number }>(
+        'SELECT status, attempt_count FROM webhook_deliveries WHERE id = $1',
+        [deliveryId],
+      )
     ).rows[0];
-    if (existing) return { deliveryId, status: existing.status, attemptsMade: existing.attempt_count, retryScheduleSeconds: schedule };
+    if (existing)
+      return { deliveryId, status: existing.status, attemptsMade: existing.attempt_count, retryScheduleSeconds: schedule };
 
     const isCallback = input.targetId === CALLBACK_TARGET;
     const endpoint = isCallback
@@ -58,7 +62,16 @@ export function createOpenDelivery(pool: Pool) {
     await pool.query(
       `INSERT INTO webhook_deliveries (id, event_id, merchant_id, livemode, target_type, endpoint_id, url, status, completed_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8, CASE WHEN $8 = 'pending' THEN NULL ELSE now() END) ON CONFLICT (id) DO NOTHING`,
-      [deliveryId, input.eventId, event.merchant_id, event.livemode, isCallback ? 'callback' : 'endpoint', isCallback ? null : input.targetId, url ?? '', status],
+      [
+        deliveryId,
+        input.eventId,
+        event.merchant_id,
+        event.livemode,
+        isCallback ? 'callback' : 'endpoint',
+        isCallback ? null : input.targetId,
+        url ?? '',
+        status,
+      ],
     );
     return { deliveryId, status, attemptsMade: 0, retryScheduleSeconds: schedule };
   };
@@ -110,7 +123,10 @@ export function createDeliverWebhook(pool: Pool) {
     if (!row) throw new Error(`delivery ${input.deliveryId} does not exist`);
     if (row.status !== 'pending') return row.status;
     if (row.target_type === 'endpoint' && !row.endpoint_live) {
-      await pool.query(`UPDATE webhook_deliveries SET status = 'canceled', next_attempt_at = NULL, completed_at = now() WHERE id = $1 AND status = 'pending'`, [input.deliveryId]);
+      await pool.query(
+        `UPDATE webhook_deliveries SET status = 'canceled', next_attempt_at = NULL, completed_at = now() WHERE id = $1 AND status = 'pending'`,
+        [input.deliveryId],
+      );
       return 'canceled';
     }
     // The endpoint's current URL and secret: a merchant fixing a broken URL or rotating the secret affects pending retries.
@@ -120,11 +136,16 @@ export function createDeliverWebhook(pool: Pool) {
     const attemptedAt = new Date();
     const check = await checkWebhookUrl(url, row.livemode);
     const result: PostResult = check.ok
-      ? await postWebhook(check.url, row.body, webhookHeaders(row.body, secret, row.event_id, Math.floor(attemptedAt.getTime() / 1000)), {
-          timeoutMs: DELIVERY_TIMEOUT_MS,
-          lookup: row.livemode ? publicOnlyLookup : undefined,
-          cancel: cancellationSignal(),
-        })
+      ? await postWebhook(
+          check.url,
+          row.body,
+          webhookHeaders(row.body, secret, row.event_id, Math.floor(attemptedAt.getTime() / 1000)),
+          {
+            timeoutMs: DELIVERY_TIMEOUT_MS,
+            lookup: row.livemode ? publicOnlyLookup : undefined,
+            cancel: cancellationSignal(),
+          },
+        )
       : { ok: false, statusCode: null, latencyMs: 0, error: `URL refused: ${check.reason}`, responseSnippet: null };
 
     const status: DeliveryStatus = result.ok ? 'succeeded' : input.retryInSeconds === null ? 'failed' : 'pending';
@@ -136,7 +157,16 @@ export function createDeliverWebhook(pool: Pool) {
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
          ON CONFLICT (delivery_id, attempt) DO UPDATE SET attempted_at = EXCLUDED.attempted_at, succeeded = EXCLUDED.succeeded,
            status_code = EXCLUDED.status_code, latency_ms = EXCLUDED.latency_ms, error = EXCLUDED.error, response_snippet = EXCLUDED.response_snippet`,
-        [input.deliveryId, input.attempt, attemptedAt, result.ok, result.statusCode, result.latencyMs, result.error, result.responseSnippet],
+        [
+          input.deliveryId,
+          input.attempt,
+          attemptedAt,
+          result.ok,
+          result.statusCode,
+          result.latencyMs,
+          result.error,
+          result.responseSnippet,
+        ],
       );
       await client.query(
         `UPDATE webhook_deliveries SET status = $2, url = $3, attempt_count = GREATEST(attempt_count, $4),

@@ -34,7 +34,9 @@ export async function findTargets(pool: Pool, event: EventRow): Promise<string[]
 export function createDispatchEvent(pool: Pool, client: Client, taskQueue: string) {
   return async function dispatchEvent(eventId: string, requestId: string = PUBLISH_REQUEST_ID): Promise<string[] | null> {
     const event = (
-      await pool.query<EventRow>('SELECT merchant_id, livemode, type, object_id, callback_url FROM events WHERE id = $1', [eventId])
+      await pool.query<EventRow>('SELECT merchant_id, livemode, type, object_id, callback_url FROM events WHERE id = $1', [
+        eventId,
+      ])
     ).rows[0];
     if (!event) return null;
     const targets = await findTargets(pool, event);

@@ -82,7 +82,12 @@ export function postWebhook(url: URL, body: string, headers: Record<string, stri
       res.on('error', done);
     });
     req.on('error', (err: NodeJS.ErrnoException) =>
-      finish({ ok: false, statusCode: null, error: `${err.code ?? 'error'}: ${err.message}`.slice(0, 500), responseSnippet: null }),
+      finish({
+        ok: false,
+        statusCode: null,
+        error: `${err.code ?? 'error'}: ${err.message}`.slice(0, 500),
+        responseSnippet: null,
+      }),
     );
     req.end(body);
   });

@@ -27,7 +27,17 @@ export function createStoreEvent(pool: Pool) {
       `INSERT INTO events (id, merchant_id, livemode, type, object_type, object_id, sequence, body, callback_url)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
        ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id RETURNING body`,
-      [id, input.merchantId, input.livemode, input.type, input.objectType, input.objectId, input.sequence, body, input.callbackUrl ?? null],
+      [
+        id,
+        input.merchantId,
+        input.livemode,
+        input.type,
+        input.objectType,
+        input.objectId,
+        input.sequence,
+        body,
+        input.callbackUrl ?? null,
+      ],
     );
     return { id, body: inserted.rows[0]?.body ?? body };
   };

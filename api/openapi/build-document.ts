@@ -19,8 +19,9 @@ export const API_PREFIXES = ['/v1', '/api/v1'] as const;
 type JsonSchema = Record<string, unknown>;
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
-  return rest;
+  const document = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  delete document.$schema;
+  return document;
 }
 
 /** `/invoices/:id` → `/invoices/{id}`. */
@@ -28,7 +29,10 @@ export function openApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
 
 function operationObject(op: Operation, prefix: string) {
   const parameters: JsonSchema[] = [];
@@ -39,7 +43,13 @@ function operationObject(op: Operation, prefix: string) {
     const q = jsonSchema(op.query, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
     for (const [name, schema] of Object.entries(q.properties ?? {})) {
       const { description, ...rest } = schema;
-      parameters.push({ name, in: 'query', required: q.required?.includes(name) ?? false, schema: rest, ...(description ? { description } : {}) });
+      parameters.push({
+        name,
+        in: 'query',
+        required: q.required?.includes(name) ?? false,
+        schema: rest,
+        ...(description ? { description } : {}),
+      });
     }
   }
   if (op.idempotent) {
@@ -54,27 +64,39 @@ function operationObject(op: Operation, prefix: string) {
 
   const success = {
     description: op.response.description,
-    content: { 'application/json': { schema: jsonSchema(op.response.schema, 'output'), ...(op.response.example ? { example: op.response.example } : {}) } },
+    content: {
+      'application/json': {
+        schema: jsonSchema(op.response.schema, 'output'),
+        ...(op.response.example ? { example: op.response.example } : {}),
+      },
+    },
   };
   const responses: Record<string, unknown> = { [op.response.status]: success };
-  for (const status of op.alsoStatus ?? []) responses[status] = { ...success, description: `${op.response.description} (idempotent replay)` };
+  for (const status of op.alsoStatus ?? [])
+    responses[status] = { ...success, description: `${op.response.description} (idempotent replay)` };
   const errors = new Map<number, string[]>([
     [401, ['missing_api_key', 'invalid_api_key', 'api_key_revoked']],
     [403, ['insufficient_scope', 'ip_not_allowed']],
   ]);
   for (const e of op.errors) errors.set(e.status, [...(errors.get(e.status) ?? []), ...e.codes]);
-  for (const [status, codes] of [...errors].sort(([a], [b]) => a - b)) responses[status] = errorResponse(`error.code: ${codes.join(', ')}`);
+  for (const [status, codes] of [...errors].sort(([a], [b]) => a - b))
+    responses[status] = errorResponse(`error.code: ${codes.join(', ')}`);
 
   return {
     operationId: prefix === '/v1' ? op.operationId : `${op.operationId}ApiV1`,
     tags: [op.tag],
     summary: op.summary,
-    description: [op.description, `Requires the \`${op.scope}\` scope.${op.testModeOnly ? ' Test mode (sk_test_) keys only.' : ''}`]
+    description: [
+      op.description,
+      `Requires the \`${op.scope}\` scope.${op.testModeOnly ? ' Test mode (sk_test_) keys only.' : ''}`,
+    ]
       .filter(Boolean)
       .join('\n\n'),
     'x-settle-scope': op.scope,
     ...(parameters.length ? { parameters } : {}),
-    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+    ...(op.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } }
+      : {}),
     responses,
   };
 }
@@ -101,7 +123,7 @@ function webhookObject(type: EventType) {
     post: {
       summary: type,
       description: `${EVENT_DESCRIPTIONS[type] ?? `Sent on ${type}.`} Delivered to every webhook endpoint subscribed to it${
-        type.startsWith('invoice.') ? ' and to the invoice\'s callback_url' : ''
+        type.startsWith('invoice.') ? " and to the invoice's callback_url" : ''
       }; retried until your endpoint answers 2xx.`,
       parameters: [
         {
@@ -116,9 +138,16 @@ function webhookObject(type: EventType) {
           in: 'header',
           required: true,
           schema: { type: 'string', pattern: '^t=\\d+,v1=[0-9a-f]{64}$' },
-          description: '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`; reject timestamps older than 5 minutes to stop replays.',
+          description:
+            '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`; reject timestamps older than 5 minutes to stop replays.',
         },
-        { name: 'Settle-Event-Id', in: 'header', required: true, schema: { type: 'string' }, description: 'The event id; deduplicate on it.' },
+        {
+          name: 'Settle-Event-Id',
+          in: 'header',
+          required: true,
+          schema: { type: 'string' },
+          description: 'The event id; deduplicate on it.',
+        },
       ],
       requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(payload, 'output') } } },
       responses: { '200': { description: 'Any 2xx acknowledges the delivery.' } },

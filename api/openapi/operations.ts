@@ -61,7 +61,10 @@ export interface Operation {
 
 const idParam = (what: string) => ({ id: IdParam.describe(`The ${what}'s id.`) });
 const depositIdParam = {
-  id: z.string().regex(/^deposit-[a-z0-9-]+-0x[0-9a-f]{64}-(\d+|native)$/).describe('The deposit id: deposit-<network>-<tx hash>-<log index>.'),
+  id: z
+    .string()
+    .regex(/^deposit-[a-z0-9-]+-0x[0-9a-f]{64}-(\d+|native)$/)
+    .describe('The deposit id: deposit-<network>-<tx hash>-<log index>.'),
 };
 
 const invalid = { status: 400, codes: ['parameter_invalid', 'unknown_parameter', 'invalid_request', 'invalid_json'] };
@@ -96,14 +99,23 @@ export const OPERATIONS: Operation[] = [
     operationId: 'createInvoice',
     tag: 'Invoices',
     summary: 'Create an invoice',
-    description: 'Returns a unique deposit_address. Retrying with the same Idempotency-Key (or external_id) returns the same invoice.',
+    description:
+      'Returns a unique deposit_address. Retrying with the same Idempotency-Key (or external_id) returns the same invoice.',
     scope: 'write',
     body: CreateInvoiceBody,
     idempotent: true,
-    response: { status: 201, description: 'The new invoice.', schema: Envelope(InvoiceObject), example: { data: exampleInvoice } },
+    response: {
+      status: 201,
+      description: 'The new invoice.',
+      schema: Envelope(InvoiceObject),
+      example: { data: exampleInvoice },
+    },
     alsoStatus: [200],
     errors: [
-      { status: 400, codes: [...invalid.codes, 'unknown_network', 'unsupported_currency', 'invalid_amount', 'amount_too_precise'] },
+      {
+        status: 400,
+        codes: [...invalid.codes, 'unknown_network', 'unsupported_currency', 'invalid_amount', 'amount_too_precise'],
+      },
       { status: 409, codes: ['idempotency_key_reused', 'external_id_conflict'] },
     ],
   },
@@ -113,7 +125,7 @@ export const OPERATIONS: Operation[] = [
     operationId: 'getInvoice',
     tag: 'Invoices',
     summary: 'Retrieve an invoice',
-    description: 'Authoritative: answered from the invoice\'s live state.',
+    description: "Authoritative: answered from the invoice's live state.",
     scope: 'read',
     pathParams: idParam('invoice'),
     response: { status: 200, description: 'The invoice.', schema: Envelope(InvoiceObject), example: { data: exampleInvoice } },
@@ -136,7 +148,7 @@ export const OPERATIONS: Operation[] = [
     operationId: 'createCustomer',
     tag: 'Customers',
     summary: 'Create a customer',
-    description: 'The customer gets a permanent deposit address on every network of the key\'s mode.',
+    description: "The customer gets a permanent deposit address on every network of the key's mode.",
     scope: 'write',
     body: CreateCustomerBody,
     idempotent: true,
@@ -201,9 +213,23 @@ export const OPERATIONS: Operation[] = [
     testModeOnly: true,
     body: SimulateDepositBody,
     idempotent: true,
-    response: { status: 202, description: 'The transfer is on chain; the pipeline takes it from here.', schema: Envelope(SimulatedDepositObject) },
+    response: {
+      status: 202,
+      description: 'The transfer is on chain; the pipeline takes it from here.',
+      schema: Envelope(SimulatedDepositObject),
+    },
     errors: [
-      { status: 400, codes: [...invalid.codes, 'parameter_missing', 'unknown_network', 'unsupported_currency', 'invalid_amount', 'invoice_settled'] },
+      {
+        status: 400,
+        codes: [
+          ...invalid.codes,
+          'parameter_missing',
+          'unknown_network',
+          'unsupported_currency',
+          'invalid_amount',
+          'invoice_settled',
+        ],
+      },
       { status: 403, codes: ['livemode_not_allowed'] },
       { status: 404, codes: ['resource_missing (no such invoice, customer or address)'] },
       { status: 502, codes: ['simulation_failed'] },
@@ -248,23 +274,32 @@ export const OPERATIONS: Operation[] = [
   ...[
     { path: '/withdraw', operationId: 'withdraw', summary: 'Withdraw (seed 000 path)' },
     { path: '/withdrawals', operationId: 'createWithdrawal', summary: 'Create a withdrawal' },
-  ].map(
-    (w): Operation => ({
-      method: 'post',
-      ...w,
-      tag: 'Withdrawals',
-      description: 'Sends tokens from your balance to an external address. The object is returned both at the top level and under data.',
-      scope: 'withdraw',
-      body: CreateWithdrawalBody,
-      idempotent: true,
-      response: { status: 201, description: 'The withdrawal.', schema: WithdrawalObject.extend({ data: WithdrawalObject }) },
-      alsoStatus: [200],
-      errors: [
-        { status: 400, codes: [...invalid.codes, 'unknown_network', 'unsupported_currency', 'invalid_amount', 'amount_too_precise', 'insufficient_balance'] },
-        { status: 409, codes: ['idempotency_key_reused'] },
-      ],
-    }),
-  ),
+  ].map((w): Operation => ({
+    method: 'post',
+    ...w,
+    tag: 'Withdrawals',
+    description:
+      'Sends tokens from your balance to an external address. The object is returned both at the top level and under data.',
+    scope: 'withdraw',
+    body: CreateWithdrawalBody,
+    idempotent: true,
+    response: { status: 201, description: 'The withdrawal.', schema: WithdrawalObject.extend({ data: WithdrawalObject }) },
+    alsoStatus: [200],
+    errors: [
+      {
+        status: 400,
+        codes: [
+          ...invalid.codes,
+          'unknown_network',
+          'unsupported_currency',
+          'invalid_amount',
+          'amount_too_precise',
+          'insufficient_balance',
+        ],
+      },
+      { status: 409, codes: ['idempotency_key_reused'] },
+    ],
+  })),
   {
     method: 'get',
     path: '/withdrawals/:id',
@@ -368,7 +403,7 @@ function webhookEndpointOperations(): Operation[] {
       method: 'post',
       path: '/webhook-endpoints/:id/rotate-secret',
       operationId: 'rotateWebhookEndpointSecret',
-      summary: 'Rotate a webhook endpoint\'s secret',
+      summary: "Rotate a webhook endpoint's secret",
       scope: 'write',
       pathParams: idParam('webhook endpoint'),
       response: { status: 200, description: 'The endpoint with its new secret.', schema: Envelope(WebhookEndpointObject) },
@@ -379,11 +414,15 @@ function webhookEndpointOperations(): Operation[] {
       method: 'get',
       path: '/webhook-endpoints/:id/deliveries',
       operationId: 'listWebhookEndpointDeliveries',
-      summary: 'List an endpoint\'s deliveries',
+      summary: "List an endpoint's deliveries",
       scope: 'read',
       pathParams: idParam('webhook endpoint'),
       query: ListQuery,
-      response: { status: 200, description: 'A page of deliveries with their attempts.', schema: ListEnvelope(WebhookDeliveryObject) },
+      response: {
+        status: 200,
+        description: 'A page of deliveries with their attempts.',
+        schema: ListEnvelope(WebhookDeliveryObject),
+      },
       errors: [invalid, missing('webhook endpoint')],
     },
   ];

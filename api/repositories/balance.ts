@@ -44,7 +44,17 @@ export async function balanceSummary(pool: Pool, registry: NetworkRegistry, merc
       const config = registry.get(network);
       // A network removed from the config keeps its money visible; its tokens were 18-decimal by default.
       const decimals = (config && registry.currency(config, currency)?.decimals) ?? 18;
-      row = { network, currency, decimals, available: 0n, pending: 0n, reserved: 0n, total_received: 0n, total_fees: 0n, total_withdrawn: 0n };
+      row = {
+        network,
+        currency,
+        decimals,
+        available: 0n,
+        pending: 0n,
+        reserved: 0n,
+        total_received: 0n,
+        total_fees: 0n,
+        total_withdrawn: 0n,
+      };
       rows.set(key, row);
     }
     return row;
@@ -83,6 +93,12 @@ export async function balanceSummary(pool: Pool, registry: NetworkRegistry, merc
 function sumDecimal(rows: Row[]): Record<Field, string> {
   const decimals = Math.max(2, ...rows.map((r) => r.decimals));
   return Object.fromEntries(
-    FIELDS.map((f) => [f, fromBaseUnits(rows.reduce((acc, r) => acc + r[f] * 10n ** BigInt(decimals - r.decimals), 0n), decimals)]),
+    FIELDS.map((f) => [
+      f,
+      fromBaseUnits(
+        rows.reduce((acc, r) => acc + r[f] * 10n ** BigInt(decimals - r.decimals), 0n),
+        decimals,
+      ),
+    ]),
   ) as Record<Field, string>;
 }

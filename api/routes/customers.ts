@@ -80,11 +80,10 @@ export function customersRouter(deps: ApiDeps): Router {
 }
 
 async function readCustomer(deps: ApiDeps, merchantId: string, livemode: boolean, id: string) {
-  const row = await deps.pool.query<CustomerRow>(`${SELECT_CUSTOMER} WHERE c.id = $1 AND c.merchant_id = $2 AND c.livemode = $3`, [
-    id,
-    merchantId,
-    livemode,
-  ]);
+  const row = await deps.pool.query<CustomerRow>(
+    `${SELECT_CUSTOMER} WHERE c.id = $1 AND c.merchant_id = $2 AND c.livemode = $3`,
+    [id, merchantId, livemode],
+  );
   return row.rows[0] && customerObject(row.rows[0]);
 }
 

@@ -34,10 +34,7 @@ export function depositsRouter(deps: ApiDeps): Router {
     if (q.invoice_id) conditions.push(`d.invoice_id = $${params.push(q.invoice_id)}`);
     if (q.customer_id) conditions.push(`d.customer_id = $${params.push(q.customer_id)}`);
     const tail = pageQuery(q, conditions, params, 'd.', 'detected_at');
-    const rows = await deps.pool.query<DepositRow>(
-      `SELECT d.id, d.detected_at, d.snapshot FROM deposits d ${tail}`,
-      params,
-    );
+    const rows = await deps.pool.query<DepositRow>(`SELECT d.id, d.detected_at, d.snapshot FROM deposits d ${tail}`, params);
     const result = page(rows.rows, q.limit, (r) => encodeCursor(r.detected_at, r.id));
     res.json({ ...result, data: result.data.map((r) => depositObject(r.snapshot)) });
   });

@@ -38,7 +38,8 @@ export function simulateRouter(deps: ApiDeps): Router {
       throw ApiError.invalid('unsupported_currency', `${body.currency} cannot be simulated on ${target.network.id}`, 'currency');
     }
     const scenario = body.scenario ?? 'normal';
-    const amount = body.amount !== undefined ? parsePositiveAmount(body.amount, currency.decimals) : defaultAmount(target.remaining, scenario);
+    const amount =
+      body.amount !== undefined ? parsePositiveAmount(body.amount, currency.decimals) : defaultAmount(target.remaining, scenario);
 
     const key = req.get('idempotency-key')?.slice(0, 255);
     const simulationId = key
@@ -117,7 +118,8 @@ async function readInvoice(deps: ApiDeps, id: string): Promise<InvoiceSnapshot |
 }
 
 function defaultAmount(remaining: bigint | undefined, scenario: string): bigint {
-  if (remaining === undefined) throw ApiError.invalid('parameter_missing', 'amount is required unless invoice_id is given', 'amount');
+  if (remaining === undefined)
+    throw ApiError.invalid('parameter_missing', 'amount is required unless invoice_id is given', 'amount');
   const amount = scenario === 'underpay' ? remaining / 2n : remaining;
   if (amount <= 0n) throw ApiError.invalid('invoice_settled', 'The invoice expects no further payment; pass an amount', 'amount');
   return amount;
@@ -144,6 +146,11 @@ async function runSimulation(deps: ApiDeps, input: SimulateDepositInput): Promis
   try {
     return closed ? await handle.result() : await handle.executeUpdate(simulationSentUpdate);
   } catch (err) {
-    throw new ApiError(502, 'api_error', 'simulation_failed', `The test network did not accept the transfer: ${(err as Error).message}`);
+    throw new ApiError(
+      502,
+      'api_error',
+      'simulation_failed',
+      `The test network did not accept the transfer: ${(err as Error).message}`,
+    );
   }
 }

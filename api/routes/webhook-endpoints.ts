@@ -94,10 +94,10 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
   router.post('/webhook-endpoints/:id/rotate-secret', requireScope('write'), async (req, res) => {
     const existing = await findEndpoint(pool, req);
     // The old secret stops working at once; pending retries are signed with the new one.
-    const row = await pool.query<EndpointRow>('UPDATE webhook_endpoints SET secret = $2, updated_at = now() WHERE id = $1 RETURNING *', [
-      existing.id,
-      newSecret(),
-    ]);
+    const row = await pool.query<EndpointRow>(
+      'UPDATE webhook_endpoints SET secret = $2, updated_at = now() WHERE id = $1 RETURNING *',
+      [existing.id, newSecret()],
+    );
     res.json({ data: endpointObject(row.rows[0]!, { withSecret: true }) });
   });
 

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { CreateWithdrawalBody, IdParam, ListWithdrawalsQuery } from '../../domain/api-schemas';
 import { workflowIds } from '../../domain/payments';
 import { withdrawalSnapshotQuery } from '../../domain/withdrawal-messages';
@@ -14,7 +14,7 @@ export function withdrawalsRouter(deps: ApiDeps): Router {
 
   // Seed 000 posts to /withdraw and reads resp['id'] and resp['status'] at the top level; the
   // object is also under `data`, like every other response.
-  const create = async (req: import('express').Request, res: import('express').Response) => {
+  const create = async (req: Request, res: Response) => {
     const body = parse(CreateWithdrawalBody, req.body ?? {});
     const idempotencyKey = req.get('idempotency-key')?.slice(0, 255);
     const { snapshot, created } = await createWithdrawal(deps, authOf(req), body, idempotencyKey);
@@ -28,7 +28,12 @@ export function withdrawalsRouter(deps: ApiDeps): Router {
     const auth = authOf(req);
     const id = parse(IdParam, req.params.id, 'id');
     const snapshot = await readWithdrawal(deps, id);
-    if (!snapshot || snapshot.status === 'rejected' || snapshot.merchantId !== auth.merchantId || snapshot.livemode !== auth.livemode) {
+    if (
+      !snapshot ||
+      snapshot.status === 'rejected' ||
+      snapshot.merchantId !== auth.merchantId ||
+      snapshot.livemode !== auth.livemode
+    ) {
       throw ApiError.notFound('withdrawal');
     }
     res.json({ data: withdrawalObject(snapshot) });

@@ -28,7 +28,9 @@ export async function createInvoice(
   const currency = resolveCurrency(deps, network, body.currency);
   const amount = parsePositiveAmount(body.amount, currency.decimals);
 
-  const fingerprint = createHash('sha256').update(JSON.stringify([body, network.id, currency.symbol])).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([body, network.id, currency.symbol]))
+    .digest('hex');
   const scope = [auth.merchantId, String(auth.livemode)];
   // external_id is the invoice's identity when given (unique per merchant and mode), so an
   // Idempotency-Key never creates a second invoice for an order that already has one.
@@ -84,7 +86,11 @@ export async function createInvoice(
   const snapshot = closed ? await handle.query(invoiceSnapshotQuery) : await handle.executeUpdate(invoiceReadyUpdate);
   // USE_EXISTING hands back a running workflow started by an earlier request; its request id tells.
   const created = snapshot.requestId === requestId;
-  if (snapshot.merchantId !== auth.merchantId || snapshot.livemode !== auth.livemode || snapshot.requestFingerprint !== fingerprint) {
+  if (
+    snapshot.merchantId !== auth.merchantId ||
+    snapshot.livemode !== auth.livemode ||
+    snapshot.requestFingerprint !== fingerprint
+  ) {
     throw new ApiError(
       409,
       'idempotency_error',

@@ -36,7 +36,9 @@ export async function createWithdrawal(
   const amount = parsePositiveAmount(body.amount, currency.decimals);
   const toAddress = toRecipient(body.to_address);
 
-  const fingerprint = createHash('sha256').update(JSON.stringify([body.amount, toAddress, network.id, currency.symbol])).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([body.amount, toAddress, network.id, currency.symbol]))
+    .digest('hex');
   const id = idempotencyKey
     ? derivedId('wd', auth.merchantId, String(auth.livemode), 'idempotency-key', idempotencyKey)
     : randomId('wd');
@@ -82,11 +84,24 @@ export async function createWithdrawal(
   }
   const handle = deps.temporal.workflow.getHandle(workflowId);
   const snapshot = closed ? await handle.query(withdrawalSnapshotQuery) : await handle.executeUpdate(withdrawalDecidedUpdate);
-  if (snapshot.merchantId !== auth.merchantId || snapshot.livemode !== auth.livemode || snapshot.requestFingerprint !== fingerprint) {
-    throw new ApiError(409, 'idempotency_error', 'idempotency_key_reused', 'This Idempotency-Key was already used with different parameters');
+  if (
+    snapshot.merchantId !== auth.merchantId ||
+    snapshot.livemode !== auth.livemode ||
+    snapshot.requestFingerprint !== fingerprint
+  ) {
+    throw new ApiError(
+      409,
+      'idempotency_error',
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used with different parameters',
+    );
   }
   if (snapshot.status === 'rejected') {
-    throw ApiError.invalid('insufficient_balance', `The available ${currency.symbol} balance on ${network.id} does not cover ${body.amount}`, 'amount');
+    throw ApiError.invalid(
+      'insufficient_balance',
+      `The available ${currency.symbol} balance on ${network.id} does not cover ${body.amount}`,
+      'amount',
+    );
   }
   return { snapshot, created: snapshot.createdAt === createdAt };
 }

@@ -42,20 +42,45 @@ async function run(pool: Pool, command: string, flags: Flags): Promise<Record<st
       if (flags['fee-flat']) toBaseUnits(flags['fee-flat'], 18);
       const merchant = await createMerchant(pool, {
         name: flags.name,
-        underpaymentToleranceBps: flags['tolerance-bps'] ? z.coerce.number().int().min(0).max(10000).parse(flags['tolerance-bps']) : 0,
+        underpaymentToleranceBps: flags['tolerance-bps']
+          ? z.coerce.number().int().min(0).max(10000).parse(flags['tolerance-bps'])
+          : 0,
         feePolicy: flags['fee-flat'] ? { type: 'flat', amount: flags['fee-flat'] } : { type: 'none' },
         webhookRetryScheduleSeconds: flags['webhook-retry']
-          ? z.array(z.coerce.number().int().min(1).max(7 * 86400)).min(0).max(20).parse(flags['webhook-retry'].split(','))
+          ? z
+              .array(
+                z.coerce
+                  .number()
+                  .int()
+                  .min(1)
+                  .max(7 * 86400),
+              )
+              .min(0)
+              .max(20)
+              .parse(flags['webhook-retry'].split(','))
           : undefined,
       });
-      return { merchant_id: merchant.id, hd_account_index: merchant.accountIndex, callback_signing_secret: merchant.callbackSecret };
+      return {
+        merchant_id: merchant.id,
+        hd_account_index: merchant.accountIndex,
+        callback_signing_secret: merchant.callbackSecret,
+      };
     }
     case 'key create': {
       if (!flags.merchant) throw new Error('--merchant is required');
       const mode = z.enum(['test', 'live']).parse(flags.mode ?? 'test');
-      const scopes = z.array(ApiScope).min(1).parse((flags.scopes ?? 'read,write').split(',').map((s) => s.trim()));
+      const scopes = z
+        .array(ApiScope)
+        .min(1)
+        .parse((flags.scopes ?? 'read,write').split(',').map((s) => s.trim()));
       const ipAllowlist = flags.ip ? z.array(Cidr).parse(flags.ip.split(',').map((s) => s.trim())) : [];
-      const key = await createApiKey(pool, { merchantId: flags.merchant, livemode: mode === 'live', scopes, ipAllowlist, description: flags.description });
+      const key = await createApiKey(pool, {
+        merchantId: flags.merchant,
+        livemode: mode === 'live',
+        scopes,
+        ipAllowlist,
+        description: flags.description,
+      });
       return { key_id: key.id, api_key: key.key, mode, scopes, ip_allowlist: ipAllowlist };
     }
     case 'key revoke': {
@@ -86,7 +111,9 @@ async function main(): Promise<void> {
     await migrate(pool);
     const result = await run(pool, positionals.slice(0, 2).join(' '), values);
     if (values.json) console.log(JSON.stringify(result));
-    else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(24)} ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    else
+      for (const [k, v] of Object.entries(result))
+        console.log(`${k.padEnd(24)} ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   } finally {
     await pool.end();
   }

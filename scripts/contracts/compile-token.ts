@@ -23,7 +23,7 @@ export function compileTestToken(): CompiledContract {
   } catch {
     // not cached yet
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const solc = require('solc') as { compile(input: string): string };
   const output = JSON.parse(
     solc.compile(
@@ -35,7 +35,8 @@ export function compileTestToken(): CompiledContract {
     ),
   );
   const errors = (output.errors ?? []).filter((e: { severity: string }) => e.severity === 'error');
-  if (errors.length) throw new Error(`solc failed: ${errors.map((e: { formattedMessage: string }) => e.formattedMessage).join('\n')}`);
+  if (errors.length)
+    throw new Error(`solc failed: ${errors.map((e: { formattedMessage: string }) => e.formattedMessage).join('\n')}`);
   const contract = output.contracts['TestUSDT.sol'].TestUSDT;
   const compiled = { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` };
   mkdirSync(cacheDir, { recursive: true });

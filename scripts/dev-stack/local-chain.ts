@@ -7,7 +7,9 @@ import { compileTestToken } from '../contracts/compile-token';
 export const LOCAL_FAUCET_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 
 export function anvilBinary(): string {
-  const pkg = require.resolve(`@foundry-rs/anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}/package.json`);
+  const pkg = require.resolve(
+    `@foundry-rs/anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}/package.json`,
+  );
   return path.join(path.dirname(pkg), 'bin', 'anvil');
 }
 
@@ -22,7 +24,12 @@ export interface LocalChain {
  * Starts Anvil on 127.0.0.1. Without `blockTimeSeconds` it mines one block per transaction, and
  * tests mine further blocks themselves (anvil_mine) to add confirmations.
  */
-export async function startAnvil(options: { port: number; blockTimeSeconds?: number; stateFile?: string; quiet?: boolean }): Promise<LocalChain> {
+export async function startAnvil(options: {
+  port: number;
+  blockTimeSeconds?: number;
+  stateFile?: string;
+  quiet?: boolean;
+}): Promise<LocalChain> {
   const args = ['--host', '127.0.0.1', '--port', String(options.port), '--chain-id', '31337'];
   if (options.blockTimeSeconds) args.push('--block-time', String(options.blockTimeSeconds));
   if (options.stateFile) args.push('--state', options.stateFile);

@@ -35,7 +35,10 @@ export function provisionedBinaries(): { temporalCli?: string; testServer?: stri
 }
 
 /** Starts the embedded PostgreSQL child and resolves with its URL once it accepts connections. */
-export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [path.join(__dirname, 'embedded-postgres.mjs'), dataDir, String(port)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -69,7 +69,9 @@ async function main(): Promise<void> {
 }
 
 async function startTemporal(): Promise<string> {
-  const cli = execFileSync('bash', [path.join(ROOT, 'scripts/provision/temporal-cli.sh')], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const cli = execFileSync('bash', [path.join(ROOT, 'scripts/provision/temporal-cli.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
     .toString()
     .trim();
   log(`starting Temporal dev server (${cli || 'SDK download'}) with its Web UI`);
@@ -102,7 +104,11 @@ async function startDatabase(): Promise<string> {
 /** Anvil with state kept in .data, the test USDT deployed once, and a networks file pointing at both. */
 async function startChain(): Promise<string> {
   log(`starting local chain (Anvil) on 127.0.0.1:${PORTS.chain}`);
-  const chain: LocalChain = await startAnvil({ port: PORTS.chain, blockTimeSeconds: 1, stateFile: path.join(DATA, 'anvil-state.json') });
+  const chain: LocalChain = await startAnvil({
+    port: PORTS.chain,
+    blockTimeSeconds: 1,
+    stateFile: path.join(DATA, 'anvil-state.json'),
+  });
   cleanups.push(() => chain.stop());
   const recordFile = path.join(DATA, 'chain.json');
   let token = existsSync(recordFile) ? (JSON.parse(readFileSync(recordFile, 'utf8')).token as string) : '';
@@ -126,12 +132,21 @@ async function devApiKey(pool: Pool): Promise<string> {
   const file = path.join(DATA, 'dev-credentials.json');
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { apiKey: string };
-    const valid = await pool.query('SELECT 1 FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hashApiKey(saved.apiKey)]);
+    const valid = await pool.query('SELECT 1 FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [
+      hashApiKey(saved.apiKey),
+    ]);
     if (valid.rowCount) return saved.apiKey;
   }
   const merchant = await createMerchant(pool, { name: 'Dev merchant' });
-  const { key } = await createApiKey(pool, { merchantId: merchant.id, livemode: false, scopes: ['read', 'write', 'withdraw'], description: 'npm start' });
-  writeFileSync(file, JSON.stringify({ merchantId: merchant.id, apiKey: key, callbackSecret: merchant.callbackSecret }), { mode: 0o600 });
+  const { key } = await createApiKey(pool, {
+    merchantId: merchant.id,
+    livemode: false,
+    scopes: ['read', 'write', 'withdraw'],
+    description: 'npm start',
+  });
+  writeFileSync(file, JSON.stringify({ merchantId: merchant.id, apiKey: key, callbackSecret: merchant.callbackSecret }), {
+    mode: 0o600,
+  });
   return key;
 }
 
@@ -146,7 +161,11 @@ let stopping = false;
 
 /** Runs a Settle process and restarts it (with a pause) if it dies, as a process supervisor would. */
 function supervise(name: string, args: string[], env: NodeJS.ProcessEnv): void {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const prefix = (chunk: Buffer) => chunk.toString().replace(/^(?=.)/gm, `[${name}] `);
   child.stdout!.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
   child.stderr!.on('data', (c: Buffer) => process.stderr.write(prefix(c)));

@@ -90,7 +90,19 @@ export class TestStack {
     }
     await registerSearchAttributes(connection, namespace);
     const client = new Client({ connection, namespace });
-    const stack = new TestStack(options, pool, adminPool, dbName, chain, token, registry, namespace, nativeConnection, connection, client);
+    const stack = new TestStack(
+      options,
+      pool,
+      adminPool,
+      dbName,
+      chain,
+      token,
+      registry,
+      namespace,
+      nativeConnection,
+      connection,
+      client,
+    );
     stack.databaseUrl = url.toString();
     await stack.startWorker();
     await stack.startApi();
@@ -126,7 +138,13 @@ export class TestStack {
 
   private async startApi(): Promise<void> {
     const app = createApp(
-      { pool: this.pool, temporal: this.client, registry: this.registry, taskQueue: this.taskQueue, monitorWindowSeconds: 86_400 },
+      {
+        pool: this.pool,
+        temporal: this.client,
+        registry: this.registry,
+        taskQueue: this.taskQueue,
+        monitorWindowSeconds: 86_400,
+      },
       { extraRouters: API_ROUTERS },
     );
     await new Promise<void>((resolve) => {
@@ -180,7 +198,10 @@ export class TestStack {
 
   async stop(): Promise<void> {
     if (this.options.watch) {
-      await this.client.workflow.getHandle('chain-watcher-local').terminate('test finished').catch(() => undefined);
+      await this.client.workflow
+        .getHandle('chain-watcher-local')
+        .terminate('test finished')
+        .catch(() => undefined);
     }
     await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
     await this.stopWorker();

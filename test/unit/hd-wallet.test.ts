@@ -12,14 +12,14 @@ describe('HD wallet', () => {
   test('when deriving keys, then merchants, modes and indexes never share an address, and keys match addresses', () => {
     const wallet = new HdWallet(seed);
     const seen = new Set<string>();
-    for (const account of [0, 1]) for (const live of [true, false]) for (const index of [0, 1, 2]) {
-      const address = wallet.address(account, live, index);
-      expect(seen.has(address)).toBe(false);
-      seen.add(address);
-      expect(new Wallet(wallet.privateKey(account, live, index)).address).toBe(address);
-    }
-    expect(wallet.address(3, false, 7)).toBe(
-      HDNodeWallet.fromSeed(`0x${seed}`).derivePath(HdWallet.path(3, false, 7)).address,
-    );
+    for (const account of [0, 1])
+      for (const live of [true, false])
+        for (const index of [0, 1, 2]) {
+          const address = wallet.address(account, live, index);
+          expect(seen.has(address)).toBe(false);
+          seen.add(address);
+          expect(new Wallet(wallet.privateKey(account, live, index)).address).toBe(address);
+        }
+    expect(wallet.address(3, false, 7)).toBe(HDNodeWallet.fromSeed(`0x${seed}`).derivePath(HdWallet.path(3, false, 7)).address);
   });
 });

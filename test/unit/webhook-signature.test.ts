@@ -1,5 +1,10 @@
 import crypto from 'node:crypto';
-import { bodySignature, timestampedSignature, verifySettleSignature, webhookHeaders } from '../../activities/webhooks/sign-payload';
+import {
+  bodySignature,
+  timestampedSignature,
+  verifySettleSignature,
+  webhookHeaders,
+} from '../../activities/webhooks/sign-payload';
 
 /** Seed 004's verification code, verbatim: it re-serializes the parsed body with JSON.stringify. */
 function verifyWebhook(payload: unknown, signature: string, secret: string) {

@@ -60,7 +60,14 @@ describe('webhook URL checks', () => {
     const neverCalled: Resolver = async () => {
       throw new Error('resolver called');
     };
-    for (const url of ['http://127.0.0.1/', 'http://[::1]:8080/', 'http://0x7f000001/', 'http://10.0.0.5/', 'http://localhost/', 'http://api.localhost/']) {
+    for (const url of [
+      'http://127.0.0.1/',
+      'http://[::1]:8080/',
+      'http://0x7f000001/',
+      'http://10.0.0.5/',
+      'http://localhost/',
+      'http://api.localhost/',
+    ]) {
       expect(await checkWebhookUrl(url, true, neverCalled)).toMatchObject({ ok: false, code: 'url_not_public' });
     }
   });
@@ -70,13 +77,18 @@ describe('webhook URL checks', () => {
       ok: false,
       code: 'url_not_public',
     });
-    expect(await checkWebhookUrl('https://hooks.example.com/', true, resolvesTo('93.184.216.34', '2606:2800:220:1::'))).toMatchObject({ ok: true });
+    expect(
+      await checkWebhookUrl('https://hooks.example.com/', true, resolvesTo('93.184.216.34', '2606:2800:220:1::')),
+    ).toMatchObject({ ok: true });
   });
 
   test('when in live mode the host does not resolve, then the URL is refused', async () => {
     const failing: Resolver = async () => {
       throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
     };
-    expect(await checkWebhookUrl('https://nowhere.invalid/', true, failing)).toMatchObject({ ok: false, code: 'url_unresolvable' });
+    expect(await checkWebhookUrl('https://nowhere.invalid/', true, failing)).toMatchObject({
+      ok: false,
+      code: 'url_unresolvable',
+    });
   });
 });
