@@ -33,6 +33,15 @@ describe('invoice API', () => {
     expect(after.rows[0].n).toBe(before.rows[0].n);
   });
 
+  test('when a live invoice names a private or loopback callback_url, then it is refused before anything is created', async () => {
+    const { key: live } = await stack.merchant({ livemode: true });
+    const res = await stack.api('POST', '/v1/invoices', live, { amount: '1', callback_url: 'http://127.0.0.1:8080/hook' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'url_not_public', param: 'callback_url' });
+    // Test mode may call back to localhost, for development.
+    expect((await post({ amount: '1', callback_url: 'http://127.0.0.1:8080/hook' })).status).toBe(201);
+  });
+
   test('when the same Idempotency-Key is retried, then one invoice exists and both answers match', async () => {
     const first = await post({ amount: '12.50' }, { 'idempotency-key': 'retry-1' });
     const second = await post({ amount: '12.50' }, { 'idempotency-key': 'retry-1' });

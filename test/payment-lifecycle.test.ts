@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { Worker } from '@temporalio/worker';
 import { parseUnits } from 'ethers';
 import { TestStack, eventually } from './harness/test-stack';
 
@@ -64,6 +66,20 @@ describe('payment lifecycle on a real chain', () => {
 
     const listed = await stack.api('GET', '/v1/invoices?status=paid', key);
     expect(listed.body.data.map((i: { id: string }) => i.id)).toContain(invoice.id);
+  });
+
+  test('when the recorded histories are replayed against the current workflow code, then they replay deterministically', async () => {
+    const ids = (await stack.pool.query<{ id: string; invoice_id: string }>('SELECT id, invoice_id FROM deposits')).rows.flatMap(
+      (r) => [r.id, `invoice-${r.invoice_id}`],
+    );
+    expect(ids.length).toBeGreaterThan(0);
+    const histories = await Promise.all(
+      ids.map(async (workflowId) => ({ workflowId, history: await stack.client.workflow.getHandle(workflowId).fetchHistory() })),
+    );
+    const bundle = { code: readFileSync(process.env.SETTLE_TEST_WORKFLOW_BUNDLE!, 'utf8') };
+    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {
+      expect(result.error).toBeUndefined();
+    }
   });
 
   test('when a reorg removes the transfer before it is confirmed, then the deposit fails and nothing is credited', async () => {

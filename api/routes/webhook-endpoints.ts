@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { Pool } from 'pg';
-import { checkWebhookUrl } from '../../activities/webhooks/check-url';
+import { requireDeliverableUrl } from '../require-deliverable-url';
 import { CreateWebhookEndpointBody, IdParam, ListQuery, UpdateWebhookEndpointBody } from '../../domain/api-schemas';
 import { randomId } from '../../domain/ids';
 import { authOf, requireScope } from '../auth';
@@ -26,12 +26,6 @@ function newSecret(): string {
   return `whsec_${randomBytes(24).toString('hex')}`;
 }
 
-/** Refuses URLs a delivery would refuse, so a merchant learns at once rather than from failed deliveries. */
-async function requireDeliverableUrl(url: string, livemode: boolean): Promise<void> {
-  const check = await checkWebhookUrl(url, livemode);
-  if (!check.ok) throw ApiError.invalid(check.code, `url ${check.reason}`, 'url');
-}
-
 /** Webhook endpoints of the key's merchant and mode; the signing secret appears only on create and rotate. */
 export function webhookEndpointsRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -40,7 +34,7 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
   router.post('/webhook-endpoints', requireScope('write'), async (req, res) => {
     const auth = authOf(req);
     const body = parse(CreateWebhookEndpointBody, req.body ?? {});
-    await requireDeliverableUrl(body.url, auth.livemode);
+    await requireDeliverableUrl(body.url, auth.livemode, 'url');
     const row = await pool.query<EndpointRow>(
       `INSERT INTO webhook_endpoints (id, merchant_id, livemode, url, description, events, secret)
        VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING *`,
@@ -67,7 +61,7 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
     const auth = authOf(req);
     const existing = await findEndpoint(pool, req);
     const body = parse(UpdateWebhookEndpointBody, req.body ?? {});
-    if (body.url !== undefined) await requireDeliverableUrl(body.url, auth.livemode);
+    if (body.url !== undefined) await requireDeliverableUrl(body.url, auth.livemode, 'url');
     const row = await pool.query<EndpointRow>(
       `UPDATE webhook_endpoints SET url = $2, events = $3, description = $4, enabled = $5, updated_at = now()
        WHERE id = $1 AND deleted_at IS NULL RETURNING *`,

@@ -10,6 +10,7 @@ import type { AuthContext } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { parsePositiveAmount, resolveCurrency, resolveNetwork } from '../request-money';
+import { requireDeliverableUrl } from '../require-deliverable-url';
 
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 
@@ -27,6 +28,7 @@ export async function createInvoice(
   const network = resolveNetwork(deps, auth, body.network);
   const currency = resolveCurrency(deps, network, body.currency);
   const amount = parsePositiveAmount(body.amount, currency.decimals);
+  if (body.callback_url) await requireDeliverableUrl(body.callback_url, auth.livemode, 'callback_url');
 
   const fingerprint = createHash('sha256')
     .update(JSON.stringify([body, network.id, currency.symbol]))
