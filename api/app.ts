@@ -16,7 +16,10 @@ export const BODY_LIMIT = '100kb';
  * The HTTP API: validation, authentication and workflow calls only. Seed 000's `/v1/...` and seed
  * 004's `/api/v1/...` paths serve the same routes.
  */
-export function createApp(deps: ApiDeps, options: { trustProxy?: boolean; extraRouters?: RouterFactory[] } = {}): Express {
+export function createApp(
+  deps: ApiDeps,
+  options: { trustProxy?: false | number | string[]; extraRouters?: RouterFactory[] } = {},
+): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ?? false);

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
       taskQueue: env.SETTLE_TASK_QUEUE,
       monitorWindowSeconds: 86_400,
     },
-    { trustProxy: env.SETTLE_TRUST_PROXY === 'true', extraRouters: API_ROUTERS },
+    { trustProxy: trustProxySetting(env.SETTLE_TRUST_PROXY), extraRouters: API_ROUTERS },
   );
   const server = app.listen(env.PORT, env.HOST, () => {
     const address = server.address();
@@ -29,6 +29,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** Express's `trust proxy` from SETTLE_TRUST_PROXY: off, a hop count, or a list of proxy addresses. */
+function trustProxySetting(value: string): false | number | string[] {
+  if (value === 'false') return false;
+  return /^\d+$/.test(value) ? Number(value) : value.split(',');
 }
 
 main().catch((err) => {

@@ -7,7 +7,13 @@ export function encodeCursor(createdAt: Date | string, id: string): string {
 
 export function decodeCursor(cursor: string): { createdAt: string; id: string } {
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt))) {
+  // Only the exact form encodeCursor writes: anything else could be a date PostgreSQL rejects.
+  if (
+    !createdAt ||
+    !id ||
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(createdAt) ||
+    Number.isNaN(Date.parse(createdAt))
+  ) {
     throw ApiError.invalid('invalid_cursor', 'starting_after is not a cursor this API returned', 'starting_after');
   }
   return { createdAt, id };

@@ -4,11 +4,15 @@ import type { AuthContext } from './auth';
 import type { ApiDeps } from './deps';
 import { ApiError } from './errors';
 
-/** A request's `amount` as base units of its currency; zero, negative and over-precise amounts are 400s. */
+/** No token amount can exceed a uint256; larger ones would also overflow the numeric(78,0) columns. */
+const MAX_UINT256 = 2n ** 256n - 1n;
+
+/** A request's `amount` as base units of its currency; zero, negative, over-precise and impossible amounts are 400s. */
 export function parsePositiveAmount(value: string, decimals: number): bigint {
   try {
     const amount = toBaseUnits(value, decimals);
     if (amount <= 0n) throw new AmountError('amount must be greater than zero', 'invalid_amount');
+    if (amount > MAX_UINT256) throw new AmountError('amount is larger than any token supply', 'invalid_amount');
     return amount;
   } catch (err) {
     if (err instanceof AmountError) throw ApiError.invalid(err.code, err.message, 'amount');

@@ -15,8 +15,15 @@ const SharedEnv = z.object({
 export const ApiEnv = SharedEnv.extend({
   PORT: z.coerce.number().int().min(0).default(3000),
   HOST: z.string().default('127.0.0.1'),
-  /** Honour X-Forwarded-For only behind a proxy you run; otherwise IP allowlists could be spoofed. */
-  SETTLE_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  /**
+   * Proxies whose X-Forwarded-For is believed: `false`, a hop count (`1` = one proxy you run), or
+   * comma-separated CIDRs of your proxies. Never "all": a client could then pick its own IP and
+   * pass any key's allowlist.
+   */
+  SETTLE_TRUST_PROXY: z
+    .string()
+    .regex(/^(false|\d{1,2}|[0-9a-fA-F:.]+(\/\d{1,3})?(,[0-9a-fA-F:.]+(\/\d{1,3})?)*)$/, 'false, a hop count or CIDRs')
+    .default('false'),
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;
 

@@ -26,6 +26,11 @@ export interface PublishEventInput {
   objectId: string;
   /** Position in the object's lifecycle; with objectId and type it makes the event id stable across retries. */
   sequence: number;
+  /**
+   * Distinguishes lifecycles of one object id: a deposit reorged out and mined again runs a second
+   * workflow under the same id, whose events must not collide with the first run's.
+   */
+  lifecycleKey?: string;
   data: Record<string, unknown>;
   /** The invoice's own callback_url, which receives the invoice's events besides the merchant's endpoints. */
   callbackUrl?: string | null;

@@ -45,6 +45,8 @@ export type InvoiceInput = z.infer<typeof InvoiceInput>;
 
 export const InvoiceDepositRef = z.object({
   depositId: z.string(),
+  /** Token symbol of the transfer; an invoice only counts deposits in its own currency. */
+  currency: z.string(),
   status: z.enum(DepositStatus),
   amount: BaseUnits,
   txHash: z.string(),

@@ -17,6 +17,7 @@ describe('invoice API', () => {
     ['a negative amount', { amount: '-5' }, 400, 'parameter_invalid', 'amount'],
     ['a numeric amount', { amount: 5 }, 400, 'parameter_invalid', 'amount'],
     ['a zero amount', { amount: '0' }, 400, 'invalid_amount', 'amount'],
+    ['an amount beyond any uint256', { amount: `1${'0'.repeat(70)}` }, 400, 'invalid_amount', 'amount'],
     ['an over-precise amount', { amount: '1.0000000000000000001' }, 400, 'amount_too_precise', 'amount'],
     ['an unknown network', { amount: '1', network: 'dogechain' }, 400, 'unknown_network', 'network'],
     ['an unsupported currency', { amount: '1', currency: 'DOGE' }, 400, 'unsupported_currency', 'currency'],

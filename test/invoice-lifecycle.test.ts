@@ -31,6 +31,7 @@ describe('invoice lifecycle (time-skipping)', () => {
   let depositCounter = 0;
   const deposit = (status: DepositUpdate['status'], amount: string, detectedAt: number): DepositUpdate => ({
     depositId: `deposit-local-0x${(++depositCounter).toString(16).padStart(64, '0')}-0`,
+    currency: 'USDT',
     status,
     amount,
     txHash: `0x${depositCounter.toString(16).padStart(64, '0')}`,

@@ -249,7 +249,7 @@ describe('webhook delivery', () => {
     expect(paid.body.data.external_id).toBe('order_12345');
     expect(paid.body.data.amount_received).toBe('50.00');
     expect(paid.path).toBe('/webhooks/pay');
-    expect(verifyWebhook(paid.body, String(paid.headers['x-webhook-signature']), merchant.callbackSecret)).toBe(true);
+    expect(verifyWebhook(paid.body, String(paid.headers['x-webhook-signature']), merchant.callbackSecretTest)).toBe(true);
     expect(shop.requests.map((r) => r.body.event)).toEqual(['invoice.created', 'invoice.paid']);
   });
 

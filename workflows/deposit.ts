@@ -5,6 +5,7 @@ import {
   setHandler,
   sleep,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EventType } from '../domain/events';
@@ -50,6 +51,7 @@ export async function depositWorkflow(input: DepositInput): Promise<DepositSnaps
       objectType: 'deposit',
       objectId: state.id,
       sequence: ++sequence,
+      lifecycleKey: workflowInfo().firstExecutionRunId,
       data: depositObject(state),
     });
   };
@@ -59,6 +61,7 @@ export async function depositWorkflow(input: DepositInput): Promise<DepositSnaps
     try {
       await getExternalWorkflowHandle(workflowIds.invoice(state.ownerId)).signal(depositUpdatedSignal, {
         depositId: state.id,
+        currency: state.currency,
         status: state.status,
         amount: state.amount,
         txHash: state.txHash,

@@ -10,10 +10,14 @@ import type { DepositUpdate, InvoiceSnapshot } from '../domain/payments';
 const IN_FLIGHT = new Set(['detected', 'confirming']);
 
 export function applyDepositUpdate(s: InvoiceSnapshot, u: DepositUpdate): InvoiceSnapshot {
+  // Another coin sent to the invoice's address (native gas coin, a second token) is credited to the
+  // merchant in its own currency but never counts towards this invoice: base units would not compare.
+  if (u.currency !== s.currency) return s;
   const others = s.deposits.filter((d) => d.depositId !== u.depositId);
   const known = s.deposits.find((d) => d.depositId === u.depositId);
-  // Updates can arrive out of order after a retry; a finished deposit never goes back in flight.
-  if (known && !IN_FLIGHT.has(known.status) && IN_FLIGHT.has(u.status)) return s;
+  // Updates can arrive out of order after a retry: a completed deposit never goes back in flight.
+  // A failed one may: a reorged transfer that is mined again is detected by a new deposit run.
+  if (known?.status === 'completed' && IN_FLIGHT.has(u.status)) return s;
   const deposits = [...others, { ...u, detectedAt: known?.detectedAt ?? u.detectedAt }];
   deposits.sort((a, b) => a.detectedAt.localeCompare(b.detectedAt) || a.depositId.localeCompare(b.depositId));
   return { ...s, deposits, ...sums(deposits), version: s.version + 1 };

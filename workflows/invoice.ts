@@ -71,8 +71,10 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnaps
 
   for (;;) {
     // Past expiry a pending invoice is only waiting for deposits already in flight: wake on those.
+    // Past the monitoring window only in-flight deposits keep it open, so it waits for them alone.
     const deadline = state.status === 'pending' && Date.now() < expiresAt ? expiresAt : monitorUntil;
-    await condition(() => inbox.length > 0, Math.max(deadline - Date.now(), 1));
+    if (Date.now() < deadline) await condition(() => inbox.length > 0, deadline - Date.now());
+    else await condition(() => inbox.length > 0);
     const before = state.version;
     for (const update of inbox.splice(0)) state = applyDepositUpdate(state, update);
     const { snapshot, events } = evaluate(state, new Date());

@@ -1,11 +1,8 @@
 import type { Pool } from 'pg';
-import { toBaseUnits } from '../../domain/money';
+import { depositFee, type FeePolicy } from '../../domain/fees';
 import type { DepositSnapshot } from '../../domain/payments';
 import { Account, post } from './ledger';
 import { inTransaction } from './pool';
-
-/** Merchant fee policy: none (seed 000) or a flat amount per deposit in the deposit's currency (seed 004). */
-type FeePolicy = { type: 'none' } | { type: 'flat'; amount: string };
 
 /**
  * Credits a completed deposit to the merchant, less the fee, exactly once: the posting id is the
@@ -20,8 +17,7 @@ export function createCreditDeposit(pool: Pool) {
       ]);
       const policy = merchant.rows[0]?.fee_policy ?? { type: 'none' };
       const amount = BigInt(d.amount);
-      const flat = policy.type === 'flat' ? toBaseUnits(policy.amount, d.decimals) : 0n;
-      const fee = flat < amount ? flat : amount;
+      const fee = depositFee(policy, d.currency, d.decimals, amount);
       const credited = await post(db, {
         txnId: `deposit:${d.id}`,
         merchantId: d.merchantId,

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { displayPrefix, generateApiKey, hashApiKey } from '../../domain/api-key';
 import type { ApiScope } from '../../domain/api-schemas';
+import type { FeePolicy } from '../../domain/fees';
 import { randomId } from '../../domain/ids';
 
 export interface NewMerchant {
   name: string;
   underpaymentToleranceBps?: number;
-  feePolicy?: { type: 'none' } | { type: 'flat'; amount: string };
+  feePolicy?: FeePolicy;
   webhookRetryScheduleSeconds?: number[];
 }
 
@@ -18,9 +19,10 @@ export interface NewMerchant {
 export async function createMerchant(pool: Pool, m: NewMerchant) {
   const id = randomId('mer');
   const callbackSecret = `whsec_${randomBytes(24).toString('hex')}`;
+  const callbackSecretTest = `whsec_test_${randomBytes(24).toString('hex')}`;
   const row = await pool.query<{ account_index: number }>(
-    `INSERT INTO merchants (id, name, underpayment_tolerance_bps, fee_policy, webhook_retry_schedule_seconds, callback_secret)
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING account_index`,
+    `INSERT INTO merchants (id, name, underpayment_tolerance_bps, fee_policy, webhook_retry_schedule_seconds, callback_secret, callback_secret_test)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING account_index`,
     [
       id,
       m.name,
@@ -28,9 +30,10 @@ export async function createMerchant(pool: Pool, m: NewMerchant) {
       m.feePolicy ?? { type: 'none' },
       m.webhookRetryScheduleSeconds ?? [5, 10, 15],
       callbackSecret,
+      callbackSecretTest,
     ],
   );
-  return { id, accountIndex: row.rows[0]!.account_index, callbackSecret };
+  return { id, accountIndex: row.rows[0]!.account_index, callbackSecret, callbackSecretTest };
 }
 
 export interface NewApiKey {

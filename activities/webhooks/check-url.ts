@@ -142,7 +142,7 @@ function judgeAddresses(host: string, addresses: string[]): UrlCheck | undefined
  */
 export async function checkWebhookUrl(raw: string, livemode: boolean, resolve: Resolver = systemResolver): Promise<UrlCheck> {
   const parsed = parseWebhookUrl(raw);
-  if (!parsed.ok || !livemode) return parsed;
+  if (!parsed.ok || (!livemode && privateTargetsAllowedInTestMode())) return parsed;
   const host = hostOf(parsed.url);
   if (isIP(host)) return judgeAddresses(host, [host]) ?? parsed;
   if (host === 'localhost' || host.endsWith('.localhost'))
@@ -161,7 +161,16 @@ export async function checkWebhookUrl(raw: string, livemode: boolean, resolve: R
 }
 
 /**
- * A socket `lookup` for live-mode deliveries: the connection goes only to addresses that were
+ * Whether test-mode webhooks may target private and loopback addresses (localhost development).
+ * Off unless the operator sets SETTLE_TEST_MODE_PRIVATE_WEBHOOKS=true (`npm start` and the tests
+ * do): anyone holding a test key could otherwise probe the worker's network.
+ */
+export function privateTargetsAllowedInTestMode(): boolean {
+  return process.env.SETTLE_TEST_MODE_PRIVATE_WEBHOOKS === 'true';
+}
+
+/**
+ * A socket `lookup` for deliveries to public-only targets: the connection goes only to addresses that were
  * checked in the same resolution, closing the gap between checkWebhookUrl and connect.
  */
 export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {

@@ -9,7 +9,7 @@ import {
   type OpenedDelivery,
   type WebhookQueueItem,
 } from '../../domain/webhooks';
-import { checkWebhookUrl, publicOnlyLookup } from './check-url';
+import { checkWebhookUrl, privateTargetsAllowedInTestMode, publicOnlyLookup } from './check-url';
 import { postWebhook, type PostResult } from './post-webhook';
 import { webhookHeaders } from './sign-payload';
 
@@ -113,7 +113,8 @@ export function createDeliverWebhook(pool: Pool) {
   return async function deliverWebhook(input: DeliverWebhookInput): Promise<DeliveryStatus> {
     const row = (
       await pool.query<DeliveryRow>(
-        `SELECT d.status, d.livemode, d.event_id, e.body, d.target_type, e.callback_url, m.callback_secret,
+        `SELECT d.status, d.livemode, d.event_id, e.body, d.target_type, e.callback_url,
+                CASE WHEN d.livemode THEN m.callback_secret ELSE m.callback_secret_test END AS callback_secret,
                 w.url AS endpoint_url, w.secret AS endpoint_secret, (w.enabled AND w.deleted_at IS NULL) AS endpoint_live
          FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN merchants m ON m.id = d.merchant_id
          LEFT JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE d.id = $1`,
@@ -142,7 +143,7 @@ export function createDeliverWebhook(pool: Pool) {
           webhookHeaders(row.body, secret, row.event_id, Math.floor(attemptedAt.getTime() / 1000)),
           {
             timeoutMs: DELIVERY_TIMEOUT_MS,
-            lookup: row.livemode ? publicOnlyLookup : undefined,
+            lookup: row.livemode || !privateTargetsAllowedInTestMode() ? publicOnlyLookup : undefined,
             cancel: cancellationSignal(),
           },
         )

@@ -13,7 +13,14 @@ export interface PublishedEvent {
  */
 export function createStoreEvent(pool: Pool) {
   return async function storeEvent(input: PublishEventInput, now: Date = new Date()): Promise<PublishedEvent> {
-    const id = derivedId('evt', input.objectType, input.objectId, input.type, String(input.sequence));
+    const id = derivedId(
+      'evt',
+      input.objectType,
+      input.objectId,
+      input.type,
+      String(input.sequence),
+      ...(input.lifecycleKey ? [input.lifecycleKey] : []),
+    );
     // Serialized once; every delivery sends these exact bytes. Compact JSON so the seed's
     // JSON.stringify(req.body)-based verification reproduces them.
     const body = JSON.stringify({

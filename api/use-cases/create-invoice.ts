@@ -4,11 +4,12 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import type { CreateInvoiceBody } from '../../domain/api-schemas';
 import { derivedId, randomId } from '../../domain/ids';
 import { invoiceReadyUpdate, invoiceSnapshotQuery } from '../../domain/messages';
-import { type InvoiceSnapshot, workflowIds } from '../../domain/payments';
+import { type InvoiceInput, type InvoiceSnapshot, workflowIds } from '../../domain/payments';
 import { SA } from '../../domain/search-attributes';
 import type { AuthContext } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
+import { readProjection } from '../read-projection';
 import { parsePositiveAmount, resolveCurrency, resolveNetwork } from '../request-money';
 import { requireDeliverableUrl } from '../require-deliverable-url';
 
@@ -44,48 +45,34 @@ export async function createInvoice(
   const requestId = randomUUID();
 
   const workflowId = workflowIds.invoice(id);
-  let closed = false;
-  try {
-    await deps.temporal.workflow.start('invoiceWorkflow', {
-      workflowId,
-      taskQueue: deps.taskQueue,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      staticSummary: `Invoice ${body.amount} ${currency.symbol} on ${network.id}${body.external_id ? ` for ${body.external_id}` : ''}`,
-      typedSearchAttributes: [
-        { key: SA.merchantId, value: auth.merchantId },
-        { key: SA.status, value: 'pending' },
-        { key: SA.network, value: network.id },
-        { key: SA.livemode, value: auth.livemode },
-        ...(body.external_id ? [{ key: SA.externalId, value: body.external_id }] : []),
-      ],
-      args: [
-        {
-          id,
-          merchantId: auth.merchantId,
-          livemode: auth.livemode,
-          network: network.id,
-          currency: currency.symbol,
-          decimals: currency.decimals,
-          amount: amount.toString(),
-          externalId: body.external_id ?? null,
-          callbackUrl: body.callback_url ?? null,
-          metadata: body.metadata ?? {},
-          expiresInSeconds: body.expires_in ?? DEFAULT_EXPIRES_IN_SECONDS,
-          monitorWindowSeconds: deps.monitorWindowSeconds,
-          underpaymentToleranceBps: auth.underpaymentToleranceBps,
-          requestFingerprint: fingerprint,
-          requestId,
-        },
-      ],
-    });
-  } catch (err) {
-    // REJECT_DUPLICATE: the invoice's workflow already finished; its final state answers the retry.
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    closed = true;
-  }
+  const input: InvoiceInput = {
+    id,
+    merchantId: auth.merchantId,
+    livemode: auth.livemode,
+    network: network.id,
+    currency: currency.symbol,
+    decimals: currency.decimals,
+    amount: amount.toString(),
+    externalId: body.external_id ?? null,
+    callbackUrl: body.callback_url ?? null,
+    metadata: body.metadata ?? {},
+    expiresInSeconds: body.expires_in ?? DEFAULT_EXPIRES_IN_SECONDS,
+    monitorWindowSeconds: deps.monitorWindowSeconds,
+    underpaymentToleranceBps: auth.underpaymentToleranceBps,
+    requestFingerprint: fingerprint,
+    requestId,
+  };
+  const summary = `Invoice ${body.amount} ${currency.symbol} on ${network.id}${body.external_id ? ` for ${body.external_id}` : ''}`;
+
   const handle = deps.temporal.workflow.getHandle(workflowId);
-  const snapshot = closed ? await handle.query(invoiceSnapshotQuery) : await handle.executeUpdate(invoiceReadyUpdate);
+  const recorded = await readProjection<InvoiceSnapshot>(deps.pool, 'invoices', id);
+  let snapshot: InvoiceSnapshot;
+  if (recorded) {
+    // Created before: answer from the workflow while Temporal still has it, else from the record.
+    snapshot = await handle.query(invoiceSnapshotQuery).catch(() => recorded);
+  } else {
+    snapshot = await startAndAwaitReady(deps, input, summary);
+  }
   // USE_EXISTING hands back a running workflow started by an earlier request; its request id tells.
   const created = snapshot.requestId === requestId;
   if (
@@ -104,4 +91,31 @@ export async function createInvoice(
     );
   }
   return { snapshot, created };
+}
+
+/** Starts the invoice's workflow (or joins the running one) and waits until it has its address. */
+async function startAndAwaitReady(deps: ApiDeps, input: InvoiceInput, summary: string): Promise<InvoiceSnapshot> {
+  const handle = deps.temporal.workflow.getHandle(workflowIds.invoice(input.id));
+  try {
+    await deps.temporal.workflow.start('invoiceWorkflow', {
+      workflowId: handle.workflowId,
+      taskQueue: deps.taskQueue,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      staticSummary: summary,
+      typedSearchAttributes: [
+        { key: SA.merchantId, value: input.merchantId },
+        { key: SA.status, value: 'pending' },
+        { key: SA.network, value: input.network },
+        { key: SA.livemode, value: input.livemode },
+        ...(input.externalId ? [{ key: SA.externalId, value: input.externalId }] : []),
+      ],
+      args: [input],
+    });
+  } catch (err) {
+    // REJECT_DUPLICATE: the invoice's workflow already finished; its final state answers the retry.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return handle.query(invoiceSnapshotQuery);
+  }
+  return handle.executeUpdate(invoiceReadyUpdate);
 }

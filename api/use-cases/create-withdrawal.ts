@@ -11,6 +11,7 @@ import type { WithdrawalSnapshot } from '../../domain/withdrawals';
 import type { AuthContext } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
+import { readProjection } from '../read-projection';
 import { parsePositiveAmount, resolveCurrency, resolveNetwork } from '../request-money';
 
 /** An unmined withdrawal transfer is re-sent with higher fees after this many block times (at least a minute). */
@@ -44,46 +45,54 @@ export async function createWithdrawal(
     : randomId('wd');
   const workflowId = workflowIds.withdrawal(id);
   const createdAt = new Date().toISOString();
-  let closed = false;
-  try {
-    await deps.temporal.workflow.start('withdrawalWorkflow', {
-      workflowId,
-      taskQueue: deps.taskQueue,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      staticSummary: `Withdraw ${body.amount} ${currency.symbol} on ${network.id} to ${toAddress}`,
-      typedSearchAttributes: [
-        { key: SA.merchantId, value: auth.merchantId },
-        { key: SA.status, value: 'pending' },
-        { key: SA.network, value: network.id },
-        { key: SA.livemode, value: auth.livemode },
-      ],
-      args: [
-        {
-          id,
-          merchantId: auth.merchantId,
-          livemode: auth.livemode,
-          network: network.id,
-          currency: currency.symbol,
-          contract: currency.contract,
-          decimals: currency.decimals,
-          amount: amount.toString(),
-          nativeSymbol: network.native.symbol,
-          toAddress,
-          createdAt,
-          requiredConfirmations: network.confirmations,
-          blockTimeMs: network.blockTimeMs,
-          stuckAfterMs: Math.max(network.blockTimeMs * STUCK_AFTER_BLOCKS, STUCK_AFTER_MIN_MS),
-          requestFingerprint: fingerprint,
-        },
-      ],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    closed = true;
-  }
   const handle = deps.temporal.workflow.getHandle(workflowId);
-  const snapshot = closed ? await handle.query(withdrawalSnapshotQuery) : await handle.executeUpdate(withdrawalDecidedUpdate);
+  // A withdrawal recorded before is never started again, even after Temporal's retention dropped its
+  // workflow: a new run would find the reservation and send the money a second time.
+  const recorded = await readProjection<WithdrawalSnapshot>(deps.pool, 'withdrawals', id);
+  let snapshot: WithdrawalSnapshot;
+  if (recorded) {
+    snapshot = await handle.query(withdrawalSnapshotQuery).catch(() => recorded);
+  } else {
+    let closed = false;
+    try {
+      await deps.temporal.workflow.start('withdrawalWorkflow', {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        staticSummary: `Withdraw ${body.amount} ${currency.symbol} on ${network.id} to ${toAddress}`,
+        typedSearchAttributes: [
+          { key: SA.merchantId, value: auth.merchantId },
+          { key: SA.status, value: 'pending' },
+          { key: SA.network, value: network.id },
+          { key: SA.livemode, value: auth.livemode },
+        ],
+        args: [
+          {
+            id,
+            merchantId: auth.merchantId,
+            livemode: auth.livemode,
+            network: network.id,
+            currency: currency.symbol,
+            contract: currency.contract,
+            decimals: currency.decimals,
+            amount: amount.toString(),
+            nativeSymbol: network.native.symbol,
+            toAddress,
+            createdAt,
+            requiredConfirmations: network.confirmations,
+            blockTimeMs: network.blockTimeMs,
+            stuckAfterMs: Math.max(network.blockTimeMs * STUCK_AFTER_BLOCKS, STUCK_AFTER_MIN_MS),
+            requestFingerprint: fingerprint,
+          },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      closed = true;
+    }
+    snapshot = closed ? await handle.query(withdrawalSnapshotQuery) : await handle.executeUpdate(withdrawalDecidedUpdate);
+  }
   if (
     snapshot.merchantId !== auth.merchantId ||
     snapshot.livemode !== auth.livemode ||

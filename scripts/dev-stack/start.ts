@@ -51,6 +51,8 @@ async function main(): Promise<void> {
     SETTLE_NETWORKS_FILE: networksFile,
     PORT: String(PORTS.api),
     HOST: '127.0.0.1',
+    // Local development: test-mode webhooks may go to a receiver on this machine.
+    SETTLE_TEST_MODE_PRIVATE_WEBHOOKS: 'true',
   };
   supervise('worker', ['worker/main.ts'], { ...env, SETTLE_MASTER_SEED: masterSeed, SETTLE_WATCH_NETWORKS: 'local' });
   // The API gets no seed: it never holds key material.
@@ -144,7 +146,7 @@ async function devApiKey(pool: Pool): Promise<string> {
     scopes: ['read', 'write', 'withdraw'],
     description: 'npm start',
   });
-  writeFileSync(file, JSON.stringify({ merchantId: merchant.id, apiKey: key, callbackSecret: merchant.callbackSecret }), {
+  writeFileSync(file, JSON.stringify({ merchantId: merchant.id, apiKey: key, callbackSecretTest: merchant.callbackSecretTest }), {
     mode: 0o600,
   });
   return key;

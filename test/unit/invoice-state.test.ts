@@ -33,6 +33,7 @@ const before = new Date('2026-01-01T00:30:00.000Z');
 const after = new Date('2026-01-01T02:00:00.000Z');
 const dep = (id: string, status: 'detected' | 'confirming' | 'completed' | 'failed', amount: string, detectedAt = before) => ({
   depositId: id,
+  currency: 'USDT',
   status,
   amount,
   txHash: `0x${id}`,
@@ -49,6 +50,16 @@ describe('invoice state', () => {
   test('when a completed deposit reports an older in-flight status again, then the late update is ignored', () => {
     const done = applyDepositUpdate(base, dep('a', 'completed', '60'));
     expect(applyDepositUpdate(done, dep('a', 'confirming', '60'))).toBe(done);
+  });
+
+  test('when a coin other than the invoice currency arrives, then it does not count towards the invoice', () => {
+    const eth = { ...dep('a', 'completed', '100'), currency: 'ETH' };
+    expect(applyDepositUpdate(base, eth)).toBe(base);
+  });
+
+  test('when a reorged deposit is detected again, then it counts as in flight again', () => {
+    const failed = applyDepositUpdate(base, dep('a', 'failed', '60'));
+    expect(applyDepositUpdate(failed, dep('a', 'confirming', '60')).amountPending).toBe('60');
   });
 
   test('when a deposit fails after confirming, then it no longer counts', () => {

@@ -51,9 +51,26 @@ describe('webhook URL checks', () => {
     }
   });
 
-  test('when in test mode, then localhost and private addresses are allowed', async () => {
-    expect(await checkWebhookUrl('http://localhost:3000/hook', false)).toMatchObject({ ok: true });
-    expect(await checkWebhookUrl('http://127.0.0.1:3000/hook', false)).toMatchObject({ ok: true });
+  test('when in test mode with private targets allowed by the operator, then localhost and private addresses pass', async () => {
+    const saved = process.env.SETTLE_TEST_MODE_PRIVATE_WEBHOOKS;
+    process.env.SETTLE_TEST_MODE_PRIVATE_WEBHOOKS = 'true';
+    try {
+      expect(await checkWebhookUrl('http://localhost:3000/hook', false)).toMatchObject({ ok: true });
+      expect(await checkWebhookUrl('http://127.0.0.1:3000/hook', false)).toMatchObject({ ok: true });
+    } finally {
+      process.env.SETTLE_TEST_MODE_PRIVATE_WEBHOOKS = saved;
+    }
+  });
+
+  test('when in test mode without that permission, then private targets are refused as in live mode', async () => {
+    const saved = process.env.SETTLE_TEST_MODE_PRIVATE_WEBHOOKS;
+    delete process.env.SETTLE_TEST_MODE_PRIVATE_WEBHOOKS;
+    try {
+      expect(await checkWebhookUrl('http://127.0.0.1:3000/hook', false)).toMatchObject({ ok: false, code: 'url_not_public' });
+      expect(await checkWebhookUrl('http://169.254.169.254/latest', false)).toMatchObject({ ok: false, code: 'url_not_public' });
+    } finally {
+      process.env.SETTLE_TEST_MODE_PRIVATE_WEBHOOKS = saved;
+    }
   });
 
   test('when in live mode the host is a private literal or a loopback name, then it is refused without resolving', async () => {

@@ -9,8 +9,11 @@ CREATE TABLE merchants (
   underpayment_tolerance_bps integer NOT NULL DEFAULT 0 CHECK (underpayment_tolerance_bps BETWEEN 0 AND 10000),
   fee_policy jsonb NOT NULL DEFAULT '{"type":"none"}',
   webhook_retry_schedule_seconds integer[] NOT NULL DEFAULT '{5,10,15}',
+  -- Signs invoice callback_url deliveries; one per mode, so a test invoice can never produce a
+  -- callback that a production handler would accept.
   callback_secret text NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now()
+  callback_secret_test text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now())
 );
 
 CREATE TABLE api_keys (
@@ -24,7 +27,7 @@ CREATE TABLE api_keys (
   ip_allowlist text[] NOT NULL DEFAULT '{}',
   description text,
   revoked_at timestamptz,
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now())
 );
 
 -- Next free address index per merchant and mode; index 0 is the merchant's hot (sending) address.
@@ -45,7 +48,7 @@ CREATE TABLE addresses (
   derivation_index integer NOT NULL,
   owner_type text NOT NULL CHECK (owner_type IN ('invoice', 'customer', 'hot')),
   owner_id text NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now(),
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   PRIMARY KEY (network, address),
   UNIQUE (owner_type, owner_id, network)
 );
@@ -124,7 +127,7 @@ CREATE TABLE ledger_entries (
   amount numeric(78,0) NOT NULL,
   ref_type text NOT NULL,
   ref_id text NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now(),
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   UNIQUE (txn_id, account)
 );
 CREATE INDEX ledger_by_merchant ON ledger_entries (merchant_id, livemode, account);
@@ -163,7 +166,7 @@ CREATE TABLE events (
   sequence integer NOT NULL,
   body text NOT NULL,
   callback_url text,
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now())
 );
 CREATE INDEX events_list ON events (merchant_id, livemode, created_at DESC, id DESC);
 CREATE INDEX events_by_object ON events (object_id, sequence);

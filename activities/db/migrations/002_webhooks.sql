@@ -10,7 +10,7 @@ CREATE TABLE webhook_endpoints (
   events text[] NOT NULL DEFAULT '{}',
   enabled boolean NOT NULL DEFAULT true,
   secret text NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now(),
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   updated_at timestamptz NOT NULL DEFAULT now(),
   -- Soft delete: past deliveries keep pointing at the endpoint they went to.
   deleted_at timestamptz
@@ -29,7 +29,7 @@ CREATE TABLE webhook_deliveries (
   status text NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'canceled')),
   attempt_count integer NOT NULL DEFAULT 0,
   next_attempt_at timestamptz,
-  created_at timestamptz NOT NULL DEFAULT now(),
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   completed_at timestamptz,
   CHECK ((target_type = 'endpoint') = (endpoint_id IS NOT NULL))
 );

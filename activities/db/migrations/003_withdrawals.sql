@@ -29,7 +29,7 @@ CREATE TABLE withdrawal_plans (
   hot_address text NOT NULL,
   amount numeric(78,0) NOT NULL,
   settled boolean NOT NULL DEFAULT false,
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now())
 );
 CREATE INDEX withdrawal_plans_open ON withdrawal_plans (merchant_id, livemode, network, currency) WHERE NOT settled;
 
@@ -45,7 +45,7 @@ CREATE TABLE sweeps (
   mined boolean NOT NULL DEFAULT false,
   -- Mined but reverted: the tokens never moved, so the sweep no longer counts against its address.
   reverted boolean NOT NULL DEFAULT false,
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now())
 );
 CREATE INDEX sweeps_open ON sweeps (network, from_address) WHERE NOT mined;
 
@@ -74,7 +74,7 @@ CREATE TABLE signed_transactions (
   gas_limit numeric(78,0) NOT NULL,
   max_fee_per_gas numeric(78,0) NOT NULL,
   max_priority_fee_per_gas numeric(78,0) NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now(),
+  created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   PRIMARY KEY (purpose, attempt),
   UNIQUE (network, from_address, nonce, attempt)
 );
