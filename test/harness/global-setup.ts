@@ -1,15 +1,14 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { freePort, provisionedBinaries, startEmbeddedPostgres } from '../../scripts/dev-stack/processes';
+import { freePort, startEmbeddedPostgres } from '../../scripts/dev-stack/processes';
 import { compileTestToken } from '../../scripts/contracts/compile-token';
 
 /**
- * Starts what every test file shares: PostgreSQL (DATABASE_URL, or an embedded server), the
- * Temporal dev server with one namespace per test file, and the workflow bundle (built once).
- * Each test file makes its own database, Anvil chain and task queue.
+ * Prepares what every test file shares: PostgreSQL (DATABASE_URL, or an embedded server) and the
+ * workflow bundle (built once). Each test file starts its own database, Anvil chain, Temporal
+ * server, worker and API (test/harness/test-stack.ts).
  */
 export default async function globalSetup(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'settle-test-'));
@@ -25,21 +24,6 @@ export default async function globalSetup(): Promise<void> {
     g.__settlePostgres = pg;
   }
 
-  const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `settle-test-${i + 1}`);
-  const { temporalCli } = provisionedBinaries();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      ip: '127.0.0.1',
-      ui: false,
-      namespace: 'default',
-      log: { format: 'pretty', level: 'error' },
-      extraArgs: namespaces.flatMap((n) => ['--namespace', n]),
-      ...(temporalCli ? { executable: { type: 'existing-path' as const, path: temporalCli } } : {}),
-    },
-  });
-  g.__settleTemporal = env;
-  process.env.SETTLE_TEST_TEMPORAL_ADDRESS = env.address;
-
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
@@ -47,8 +31,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.SETTLE_TEST_DIR = dir;
   compileTestToken();
 }
-
-export const NAMESPACES = 40;
 
 const quietLogger = {
   log() {},

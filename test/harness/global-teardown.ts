@@ -1,7 +1,4 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-
 export default async function globalTeardown(): Promise<void> {
   const g = globalThis as Record<string, unknown>;
-  await (g.__settleTemporal as TestWorkflowEnvironment | undefined)?.teardown();
   await (g.__settlePostgres as { stop(): Promise<void> } | undefined)?.stop();
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, type NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Contract, Wallet } from 'ethers';
 import { Pool } from 'pg';
 import { migrate } from '../../activities/db/migrate';
@@ -20,7 +20,7 @@ import { freePort } from '../../scripts/dev-stack/processes';
 import { createSettleWorker } from '../../worker/create-worker';
 import { registerSearchAttributes } from '../../worker/register-search-attributes';
 import { ensureChainWatchers } from '../../worker/start-chain-watchers';
-import { NAMESPACES } from './global-setup';
+import { startDevServer } from './dev-server';
 
 export interface StackOptions {
   /** A time-skipping environment; without one the shared dev server is used. */
@@ -60,6 +60,8 @@ export class TestStack {
     readonly nativeConnection: NativeConnection,
     readonly connection: Connection,
     readonly client: Client,
+    /** The dev server this stack started (none when the caller passed a time-skipping environment). */
+    private readonly ownServer?: TestWorkflowEnvironment,
   ) {}
 
   static async start(options: StackOptions = {}): Promise<TestStack> {
@@ -76,18 +78,11 @@ export class TestStack {
     const token = await deployTestToken(chain.provider, options.tokenDecimals ?? 18);
     const registry = testRegistry(chain.rpcUrl, token, options);
 
-    let namespace = 'default';
-    let nativeConnection: NativeConnection;
-    let connection: Connection;
-    if (options.timeSkipping) {
-      nativeConnection = options.timeSkipping.nativeConnection;
-      connection = options.timeSkipping.connection;
-    } else {
-      namespace = claimNamespace();
-      const address = process.env.SETTLE_TEST_TEMPORAL_ADDRESS!;
-      nativeConnection = await NativeConnection.connect({ address });
-      connection = await Connection.connect({ address });
-    }
+    const namespace = 'default';
+    // A dev server of the file's own: a worker shutdown in one file cannot disturb another's server.
+    const temporal = options.timeSkipping ?? (await startDevServer());
+    const nativeConnection = temporal.nativeConnection;
+    const connection = temporal.connection;
     await registerSearchAttributes(connection, namespace);
     const client = new Client({ connection, namespace });
     const stack = new TestStack(
@@ -102,6 +97,7 @@ export class TestStack {
       nativeConnection,
       connection,
       client,
+      options.timeSkipping ? undefined : temporal,
     );
     stack.databaseUrl = url.toString();
     await stack.startWorker();
@@ -205,10 +201,7 @@ export class TestStack {
     }
     await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
     await this.stopWorker();
-    if (!this.options.timeSkipping) {
-      await this.nativeConnection.close();
-      await this.connection.close();
-    }
+    await this.ownServer?.teardown();
     await this.pool.end();
     await this.adminPool.query(`DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`);
     await this.adminPool.end();
@@ -243,19 +236,6 @@ function testRegistry(rpcUrl: string, token: string, options: StackOptions): Net
         : n,
     ),
   });
-}
-
-/** Each test file gets a namespace of its own on the shared dev server, so workflow ids never collide. */
-function claimNamespace(): string {
-  for (let i = 1; i <= NAMESPACES; i++) {
-    try {
-      closeSync(openSync(path.join(process.env.SETTLE_TEST_DIR!, `namespace-${i}.claimed`), 'wx'));
-      return `settle-test-${i}`;
-    } catch {
-      // taken by an earlier test file
-    }
-  }
-  throw new Error(`more than ${NAMESPACES} dev-server test files; raise NAMESPACES in global-setup.ts`);
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after the deadline. */
