@@ -8,7 +8,7 @@ import { type InvoiceInput, type InvoiceSnapshot, workflowIds } from '../../doma
 import { SA } from '../../domain/search-attributes';
 import type { AuthContext } from '../auth';
 import type { ApiDeps } from '../deps';
-import { ApiError } from '../errors';
+import { requireSameRequest } from '../idempotency';
 import { readProjection } from '../read-projection';
 import { parsePositiveAmount, resolveCurrency, resolveNetwork } from '../request-money';
 import { requireDeliverableUrl } from '../require-deliverable-url';
@@ -75,21 +75,18 @@ export async function createInvoice(
   }
   // USE_EXISTING hands back a running workflow started by an earlier request; its request id tells.
   const created = snapshot.requestId === requestId;
-  if (
-    snapshot.merchantId !== auth.merchantId ||
-    snapshot.livemode !== auth.livemode ||
-    snapshot.requestFingerprint !== fingerprint
-  ) {
-    throw new ApiError(
-      409,
-      'idempotency_error',
-      body.external_id ? 'external_id_conflict' : 'idempotency_key_reused',
-      body.external_id
-        ? `An invoice with external_id "${body.external_id}" already exists with different parameters`
-        : 'This Idempotency-Key was already used with different parameters',
-      body.external_id ? 'external_id' : undefined,
-    );
-  }
+  requireSameRequest(
+    snapshot,
+    auth,
+    fingerprint,
+    body.external_id
+      ? {
+          code: 'external_id_conflict',
+          message: `An invoice with external_id "${body.external_id}" already exists with different parameters`,
+          param: 'external_id',
+        }
+      : { code: 'idempotency_key_reused', message: 'This Idempotency-Key was already used with different parameters' },
+  );
   return { snapshot, created };
 }
 

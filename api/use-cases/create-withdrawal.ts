@@ -11,6 +11,7 @@ import type { WithdrawalSnapshot } from '../../domain/withdrawals';
 import type { AuthContext } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
+import { requireSameRequest } from '../idempotency';
 import { readProjection } from '../read-projection';
 import { parsePositiveAmount, resolveCurrency, resolveNetwork } from '../request-money';
 
@@ -93,18 +94,10 @@ export async function createWithdrawal(
     }
     snapshot = closed ? await handle.query(withdrawalSnapshotQuery) : await handle.executeUpdate(withdrawalDecidedUpdate);
   }
-  if (
-    snapshot.merchantId !== auth.merchantId ||
-    snapshot.livemode !== auth.livemode ||
-    snapshot.requestFingerprint !== fingerprint
-  ) {
-    throw new ApiError(
-      409,
-      'idempotency_error',
-      'idempotency_key_reused',
-      'This Idempotency-Key was already used with different parameters',
-    );
-  }
+  requireSameRequest(snapshot, auth, fingerprint, {
+    code: 'idempotency_key_reused',
+    message: 'This Idempotency-Key was already used with different parameters',
+  });
   if (snapshot.status === 'rejected') {
     throw ApiError.invalid(
       'insufficient_balance',
