@@ -373,6 +373,13 @@ describe('withdrawals, sweeps, balances and fees', () => {
     expect(forbidden.body.error.code).toBe('insufficient_scope');
     const ledger = await stack.pool.query('SELECT 1 FROM ledger_entries WHERE merchant_id = $1', [m.id]);
     expect(ledger.rowCount).toBe(0);
+
+    // An Idempotency-Key answers its first request only: reused with another body, it is a 409.
+    const first = await stack.api('POST', '/v1/withdraw', m.key, { amount: '1', to_address: good }, { 'Idempotency-Key': 'k1' });
+    expect(first.body.error.code).toBe('insufficient_balance');
+    const reused = await stack.api('POST', '/v1/withdraw', m.key, { amount: '2', to_address: good }, { 'Idempotency-Key': 'k1' });
+    expect(reused.status).toBe(409);
+    expect(reused.body.error.code).toBe('idempotency_key_reused');
   });
 
   test(
