@@ -10,4 +10,6 @@ export interface ApiDeps {
   taskQueue: string;
   /** How long an expired invoice's address stays watched for late payments. */
   monitorWindowSeconds: number;
+  /** How long a request waits for a workflow step before answering 503; default 30 s. */
+  workflowWaitMs?: number;
 }

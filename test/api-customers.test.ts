@@ -60,3 +60,28 @@ describe('customers', () => {
     expect(res.body.error.param).toBe('email');
   });
 });
+
+describe('customers while the worker is down', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await TestStack.start({ workflowWaitMs: 1500 });
+  });
+  afterAll(async () => stack?.stop());
+
+  test('when no worker runs, then the request answers 503 instead of hanging, and a retry with the same key gets the customer', async () => {
+    const { key } = await stack.merchant();
+    await stack.stopWorker();
+    const waiting = await stack.api('POST', '/api/v1/customers', key, { name: 'Later' }, { 'idempotency-key': 'cus-1' });
+    expect(waiting.status).toBe(503);
+    expect(waiting.body.error).toMatchObject({ type: 'api_error', code: 'processing_delayed' });
+
+    await stack.startWorker();
+    const retried = await eventually(async () => {
+      const r = await stack.api('POST', '/api/v1/customers', key, { name: 'Later' }, { 'idempotency-key': 'cus-1' });
+      return r.status === 201 ? r.body.data : undefined;
+    }, 'the retried request to return the customer');
+    expect(retried.name).toBe('Later');
+    const all = await stack.api('GET', '/api/v1/customers', key);
+    expect(all.body.data).toHaveLength(1);
+  });
+});

@@ -69,6 +69,8 @@ const depositIdParam = {
 
 const invalid = { status: 400, codes: ['parameter_invalid', 'unknown_parameter', 'invalid_request', 'invalid_json'] };
 const missing = (what: string) => ({ status: 404, codes: [`resource_missing (no such ${what})`] });
+/** A create request whose workflow step outlasted the wait; the work continues and a retry with the same key gets it. */
+const delayed = { status: 503, codes: ['processing_delayed'] };
 
 const exampleInvoice = {
   id: 'inv_3f1c2a9d0b7e4c55a1d2e3f4',
@@ -114,9 +116,19 @@ export const OPERATIONS: Operation[] = [
     errors: [
       {
         status: 400,
-        codes: [...invalid.codes, 'unknown_network', 'unsupported_currency', 'invalid_amount', 'amount_too_precise'],
+        codes: [
+          ...invalid.codes,
+          'unknown_network',
+          'unsupported_currency',
+          'invalid_amount',
+          'amount_too_precise',
+          'url_invalid',
+          'url_not_public',
+          'url_unresolvable',
+        ],
       },
       { status: 409, codes: ['idempotency_key_reused', 'external_id_conflict'] },
+      delayed,
     ],
   },
   {
@@ -153,7 +165,7 @@ export const OPERATIONS: Operation[] = [
     body: CreateCustomerBody,
     idempotent: true,
     response: { status: 201, description: 'The new customer with its addresses.', schema: Envelope(CustomerObject) },
-    errors: [invalid],
+    errors: [invalid, delayed],
   },
   {
     method: 'get',
@@ -294,10 +306,12 @@ export const OPERATIONS: Operation[] = [
           'unsupported_currency',
           'invalid_amount',
           'amount_too_precise',
+          'invalid_address',
           'insufficient_balance',
         ],
       },
       { status: 409, codes: ['idempotency_key_reused'] },
+      delayed,
     ],
   })),
   {
@@ -337,7 +351,7 @@ export const OPERATIONS: Operation[] = [
 
 function webhookEndpointOperations(): Operation[] {
   const base = { tag: 'Webhook endpoints' };
-  const url = { status: 400, codes: [...invalid.codes, 'url_not_allowed (and the other url check codes)'] };
+  const url = { status: 400, codes: [...invalid.codes, 'url_invalid', 'url_not_public', 'url_unresolvable'] };
   const update = (method: 'post' | 'patch'): Operation => ({
     ...base,
     method,

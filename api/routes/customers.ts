@@ -6,6 +6,7 @@ import { derivedId, randomId } from '../../domain/ids';
 import { workflowIds } from '../../domain/payments';
 import { SA } from '../../domain/search-attributes';
 import { authOf, requireScope } from '../auth';
+import { awaitWorkflow } from '../await-workflow';
 import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
 import { encodeCursor, page, pageQuery } from '../pagination';
@@ -55,7 +56,7 @@ export function customersRouter(deps: ApiDeps): Router {
         },
       ],
     });
-    await handle.result();
+    await awaitWorkflow(deps, () => handle.result());
     res.status(201).json({ data: await readCustomer(deps, auth.merchantId, auth.livemode, id) });
   });
 

@@ -7,6 +7,7 @@ import { invoiceReadyUpdate, invoiceSnapshotQuery } from '../../domain/messages'
 import { type InvoiceInput, type InvoiceSnapshot, workflowIds } from '../../domain/payments';
 import { SA } from '../../domain/search-attributes';
 import type { AuthContext } from '../auth';
+import { awaitWorkflow } from '../await-workflow';
 import type { ApiDeps } from '../deps';
 import { requireSameRequest } from '../idempotency';
 import { readProjection } from '../read-projection';
@@ -71,7 +72,7 @@ export async function createInvoice(
     // Created before: answer from the workflow while Temporal still has it, else from the record.
     snapshot = await handle.query(invoiceSnapshotQuery).catch(() => recorded);
   } else {
-    snapshot = await startAndAwaitReady(deps, input, summary);
+    snapshot = await awaitWorkflow(deps, () => startAndAwaitReady(deps, input, summary));
   }
   // USE_EXISTING hands back a running workflow started by an earlier request; its request id tells.
   const created = snapshot.requestId === requestId;

@@ -9,6 +9,7 @@ import { SA } from '../../domain/search-attributes';
 import { withdrawalDecidedUpdate, withdrawalSnapshotQuery } from '../../domain/withdrawal-messages';
 import type { WithdrawalSnapshot } from '../../domain/withdrawals';
 import type { AuthContext } from '../auth';
+import { awaitWorkflow } from '../await-workflow';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { requireSameRequest } from '../idempotency';
@@ -92,7 +93,9 @@ export async function createWithdrawal(
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       closed = true;
     }
-    snapshot = closed ? await handle.query(withdrawalSnapshotQuery) : await handle.executeUpdate(withdrawalDecidedUpdate);
+    snapshot = closed
+      ? await handle.query(withdrawalSnapshotQuery)
+      : await awaitWorkflow(deps, () => handle.executeUpdate(withdrawalDecidedUpdate));
   }
   requireSameRequest(snapshot, auth, fingerprint, {
     code: 'idempotency_key_reused',

@@ -32,6 +32,8 @@ export interface StackOptions {
   watch?: boolean;
   /** Mine a block every N seconds, as `npm start` does, instead of only one per transaction. */
   anvilBlockTimeSeconds?: number;
+  /** How long API requests wait for a workflow step before answering 503. */
+  workflowWaitMs?: number;
 }
 
 /**
@@ -140,6 +142,7 @@ export class TestStack {
         registry: this.registry,
         taskQueue: this.taskQueue,
         monitorWindowSeconds: 86_400,
+        workflowWaitMs: this.options.workflowWaitMs,
       },
       { extraRouters: API_ROUTERS },
     );
