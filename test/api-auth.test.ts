@@ -65,3 +65,23 @@ describe('API keys', () => {
     expect(rows.rows.some((r) => r.key_hash === hashApiKey(key))).toBe(true);
   });
 });
+
+describe('API keys behind a reverse proxy', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    // One proxy in front (SETTLE_TRUST_PROXY=1): only the address that proxy saw is believed.
+    stack = await TestStack.start({ trustProxy: 1 });
+  });
+  afterAll(async () => stack?.stop());
+
+  test('when a client forges X-Forwarded-For, then the allowlist judges the address the proxy appended', async () => {
+    const { key } = await stack.merchant({ ipAllowlist: ['10.1.1.0/24'] });
+    // What the proxy forwards for a client at 10.1.1.5: its own append is the last entry.
+    const viaProxy = await stack.api('GET', '/v1/invoices', key, undefined, { 'x-forwarded-for': '10.1.1.5' });
+    expect(viaProxy.status).toBe(200);
+    // A client at 198.51.100.7 claiming to be 10.1.1.5: the proxy appends the real address.
+    const forged = await stack.api('GET', '/v1/invoices', key, undefined, { 'x-forwarded-for': '10.1.1.5, 198.51.100.7' });
+    expect(forged.status).toBe(403);
+    expect(forged.body.error.code).toBe('ip_not_allowed');
+  });
+});

@@ -34,6 +34,8 @@ export interface StackOptions {
   anvilBlockTimeSeconds?: number;
   /** How long API requests wait for a workflow step before answering 503. */
   workflowWaitMs?: number;
+  /** Express `trust proxy` for the API (as SETTLE_TRUST_PROXY sets it in production). */
+  trustProxy?: false | number | string[];
 }
 
 /**
@@ -144,7 +146,7 @@ export class TestStack {
         monitorWindowSeconds: 86_400,
         workflowWaitMs: this.options.workflowWaitMs,
       },
-      { extraRouters: API_ROUTERS },
+      { extraRouters: API_ROUTERS, trustProxy: this.options.trustProxy },
     );
     await new Promise<void>((resolve) => {
       this.server = app.listen(0, '127.0.0.1', () => resolve());
