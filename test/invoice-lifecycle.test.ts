@@ -1,7 +1,7 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { depositUpdatedSignal, invoiceSnapshotQuery } from '../domain/messages';
 import { type DepositUpdate, workflowIds } from '../domain/payments';
-import { provisionedBinaries } from '../scripts/dev-stack/processes';
+import { startTimeSkippingServer } from './harness/dev-server';
 import { TestStack, eventually } from './harness/test-stack';
 
 /**
@@ -15,10 +15,7 @@ describe('invoice lifecycle (time-skipping)', () => {
   let key: string;
 
   beforeAll(async () => {
-    const { testServer } = provisionedBinaries();
-    env = await TestWorkflowEnvironment.createTimeSkipping(
-      testServer ? { server: { executable: { type: 'existing-path', path: testServer } } } : undefined,
-    );
+    env = await startTimeSkippingServer();
     stack = await TestStack.start({ timeSkipping: env });
     ({ key } = await stack.merchant({ underpaymentToleranceBps: 100 }));
   });

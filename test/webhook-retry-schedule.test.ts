@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDispatchEvent } from '../activities/webhooks/dispatch-event';
 import { createStoreEvent } from '../activities/webhooks/publish-event';
 import { workflowIds } from '../domain/payments';
-import { provisionedBinaries } from '../scripts/dev-stack/processes';
+import { startTimeSkippingServer } from './harness/dev-server';
 import { TestStack } from './harness/test-stack';
 import { startReceiver, type Receiver } from './harness/webhook-receiver';
 
@@ -17,10 +17,7 @@ describe('webhook retry schedule (time-skipping)', () => {
   let receiver: Receiver;
 
   beforeAll(async () => {
-    const { testServer } = provisionedBinaries();
-    env = await TestWorkflowEnvironment.createTimeSkipping(
-      testServer ? { server: { executable: { type: 'existing-path', path: testServer } } } : undefined,
-    );
+    env = await startTimeSkippingServer();
     stack = await TestStack.start({ timeSkipping: env });
     receiver = await startReceiver((_req, res) => void res.status(500).send('down for maintenance'));
   });

@@ -21,3 +21,11 @@ export async function startDevServer(): Promise<TestWorkflowEnvironment> {
     },
   });
 }
+
+/** Temporal's time-skipping test server: the provisioned Java one, else the SDK's download. */
+export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  const { testServer } = provisionedBinaries();
+  return TestWorkflowEnvironment.createTimeSkipping(
+    testServer ? { server: { executable: { type: 'existing-path', path: testServer } } } : undefined,
+  );
+}
