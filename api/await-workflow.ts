@@ -11,15 +11,32 @@ const DEFAULT_WORKFLOW_WAIT_MS = 30_000;
  * with the same Idempotency-Key (or external_id) picks up its result.
  */
 export async function awaitWorkflow<T>(deps: ApiDeps, call: () => Promise<T>): Promise<T> {
+  const result = await awaitWorkflowWithin(deps, call);
+  if (result.done) return result.value;
+  throw new ApiError(
+    503,
+    'api_error',
+    'processing_delayed',
+    'The request was accepted but is taking longer than usual; retry it with the same Idempotency-Key to get its result',
+  );
+}
+
+/**
+ * Like awaitWorkflow, but reports a missed deadline instead of answering 503: for callers that
+ * must not invite a retry because the work already started and a retry could repeat it.
+ */
+export async function awaitWorkflowWithin<T>(
+  deps: ApiDeps,
+  call: () => Promise<T>,
+): Promise<{ done: true; value: T } | { done: false }> {
   try {
-    return await deps.temporal.connection.withDeadline(Date.now() + (deps.workflowWaitMs ?? DEFAULT_WORKFLOW_WAIT_MS), call);
+    const value = await deps.temporal.connection.withDeadline(
+      Date.now() + (deps.workflowWaitMs ?? DEFAULT_WORKFLOW_WAIT_MS),
+      call,
+    );
+    return { done: true, value };
   } catch (err) {
     if (!isGrpcDeadlineError(err)) throw err;
-    throw new ApiError(
-      503,
-      'api_error',
-      'processing_delayed',
-      'The request was accepted but is taking longer than usual; retry it with the same Idempotency-Key to get its result',
-    );
+    return { done: false };
   }
 }

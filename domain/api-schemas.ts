@@ -131,5 +131,7 @@ export const CreateWithdrawalBody = z
 export type CreateWithdrawalBody = z.infer<typeof CreateWithdrawalBody>;
 
 export const ListWithdrawalsQuery = ListQuery.extend({
-  status: z.enum(['reserved', 'sweeping', 'signing', 'broadcast', 'confirming', 'completed', 'failed']).optional(),
+  status: z
+    .enum(['pending', 'rejected', 'reserved', 'sweeping', 'signing', 'broadcast', 'confirming', 'completed', 'failed'])
+    .optional(),
 });

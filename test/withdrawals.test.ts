@@ -3,8 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Contract, parseUnits, Wallet, zeroPadValue } from 'ethers';
-import { erc20Interface, TRANSFER_TOPIC } from '../activities/chain/erc20';
+import { Wallet } from 'ethers';
 import { ChainProviders } from '../activities/chain/providers';
 import { createCreditDeposit } from '../activities/db/credit-deposit';
 import { createTransactionActivities } from '../activities/signing/transactions';
@@ -12,8 +11,8 @@ import { createGasActivities } from '../activities/wallet/gas';
 import { HdWallet } from '../activities/wallet/hd-wallet';
 import type { DepositSnapshot } from '../domain/payments';
 import { TestStack, eventually } from './harness/test-stack';
+import { units, withdrawalFixtures } from './harness/withdrawal-fixtures';
 
-const units = (amount: string) => parseUnits(amount, 18);
 const SLOW = 240_000;
 
 /**
@@ -22,14 +21,12 @@ const SLOW = 240_000;
  */
 describe('withdrawals, sweeps, balances and fees', () => {
   let stack: TestStack;
-  let token: Contract;
   // Confirmations come from a background miner, so waiting tests never depend on sleeps.
   let mining = true;
   let miner: NodeJS.Timeout;
 
   beforeAll(async () => {
     stack = await TestStack.start({ watch: true, confirmations: 3 });
-    token = new Contract(stack.token, erc20Interface, stack.chain.provider);
     miner = setInterval(() => {
       if (mining) stack.mine(1).catch(() => undefined);
     }, 250);
@@ -39,50 +36,9 @@ describe('withdrawals, sweeps, balances and fees', () => {
     await stack?.stop();
   });
 
-  const balanceOf = async (address: string) => (await token.getFunction('balanceOf')(address)) as bigint;
-
-  const transfersTo = async (recipient: string) =>
-    stack.chain.provider.getLogs({
-      address: stack.token,
-      topics: [TRANSFER_TOPIC, null, zeroPadValue(recipient.toLowerCase(), 32)],
-      fromBlock: 0,
-    });
-
-  /** Pays a real invoice with an ERC-20 transfer and waits until its deposit is credited. */
-  const payInvoice = async (key: string, amount: string) => {
-    const created = await stack.api('POST', '/v1/invoices', key, { amount });
-    expect(created.status).toBe(201);
-    const invoice = created.body.data;
-    await stack.sendToken(invoice.deposit_address, units(amount));
-    await eventually(
-      async () => {
-        const r = await stack.api('GET', `/v1/invoices/${invoice.id}`, key);
-        return r.body.data?.status === 'paid' && r.body.data.deposits[0]?.status === 'completed' ? true : undefined;
-      },
-      `invoice ${invoice.id} to be paid`,
-      120_000,
-    );
-    await eventually(async () => {
-      const r = await stack.pool.query(
-        "SELECT 1 FROM ledger_entries WHERE ref_type = 'deposit' AND ref_id IN (SELECT id FROM deposits WHERE invoice_id = $1)",
-        [invoice.id],
-      );
-      return r.rowCount ? true : undefined;
-    }, 'the deposit to be credited');
-    return invoice as { id: string; deposit_address: string };
-  };
-
-  const waitForStatus = (key: string, id: string, status: string) =>
-    eventually(
-      async () => {
-        const r = await stack.api('GET', `/v1/withdrawals/${id}`, key);
-        if (r.body.data?.status === 'failed' && status !== 'failed')
-          throw new Error(`withdrawal failed: ${r.body.data.failure_reason}`);
-        return r.body.data?.status === status ? r.body.data : undefined;
-      },
-      `withdrawal ${id} to be ${status}`,
-      180_000,
-    );
+  const { balanceOf, transfersTo, payInvoice, waitForStatus, tokensOnChain, expectLedgerMatchesChain } = withdrawalFixtures(
+    () => stack,
+  );
 
   const ledgerSums = async (merchantId: string) => {
     const rows = await stack.pool.query<{ account: string; currency: string; sum: string }>(
@@ -95,16 +51,6 @@ describe('withdrawals, sweeps, balances and fees', () => {
   const expectBalancedPostings = async () => {
     const unbalanced = await stack.pool.query('SELECT txn_id FROM ledger_entries GROUP BY txn_id HAVING sum(amount) <> 0');
     expect(unbalanced.rows).toEqual([]);
-  };
-
-  /** Tokens on every address Settle derived for the merchant (deposit addresses and the hot address). */
-  const tokensOnChain = async (merchantId: string) => {
-    const rows = await stack.pool.query<{ address: string }>('SELECT DISTINCT address FROM addresses WHERE merchant_id = $1', [
-      merchantId,
-    ]);
-    let total = 0n;
-    for (const r of rows.rows) total += await balanceOf(r.address);
-    return total;
   };
 
   test(
@@ -235,6 +181,7 @@ describe('withdrawals, sweeps, balances and fees', () => {
         total_fees: '0.00',
       });
       expect(await tokensOnChain(m.id)).toBe(units('15'));
+      await expectLedgerMatchesChain(m.id);
 
       // No sweep or top-up was credited as a deposit.
       const deposits = await stack.pool.query('SELECT count(*)::int AS n FROM deposits WHERE merchant_id = $1', [m.id]);

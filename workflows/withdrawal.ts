@@ -1,4 +1,4 @@
-import { condition, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EventType } from '../domain/events';
 import { SA } from '../domain/search-attributes';
@@ -6,11 +6,19 @@ import { withdrawalDecidedUpdate, withdrawalSnapshotQuery } from '../domain/with
 import type { TxStatus, WithdrawalInput, WithdrawalSnapshot, WithdrawalStatus } from '../domain/withdrawals';
 import { withdrawalObject } from '../domain/withdrawals';
 
-const { reserveWithdrawal, saveWithdrawal, completeWithdrawal, releaseWithdrawal, markSweepMined, recordGasSpent, publishEvent } =
-  proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-  });
+const {
+  reserveWithdrawal,
+  saveWithdrawal,
+  rejectAnnouncedWithdrawal,
+  completeWithdrawal,
+  releaseWithdrawal,
+  markSweepMined,
+  recordGasSpent,
+  publishEvent,
+} = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
 // Chain I/O retries for as long as the node (or the hot address's gas) is missing: once a
 // transaction is signed it must eventually be sent, or its nonce would block every later one.
 const { ensureHotGas, signTransaction, prepareGasTopUp, broadcastTransaction, checkTransaction, replaceTransaction } =
@@ -111,7 +119,15 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
   const { reserved } = await reserveWithdrawal(input);
   if (!reserved) {
     // Nothing was written: the API answers insufficient_balance and no withdrawal exists.
-    state = { ...state, status: 'rejected', failureReason: 'insufficient_balance' };
+    const rejected: WithdrawalSnapshot = {
+      ...state,
+      status: 'rejected',
+      failureReason: 'insufficient_balance',
+      version: state.version + 1,
+    };
+    // Projection first, as in transition(): whoever sees the rejection can read it in lists too.
+    if (patched('announced-rejections')) await rejectAnnouncedWithdrawal(rejected);
+    state = rejected;
     upsertSearchAttributes([{ key: SA.status, value: 'rejected' }]);
     return state;
   }

@@ -114,6 +114,17 @@ export function createWithdrawalStore(pool: Pool) {
       );
     },
 
+    /**
+     * Records a refused withdrawal only where the API already announced it as pending (a 202);
+     * a refusal answered synchronously leaves nothing behind.
+     */
+    async rejectAnnouncedWithdrawal(s: WithdrawalSnapshot): Promise<void> {
+      await pool.query(
+        `UPDATE withdrawals SET status = $2, version = $3, snapshot = $4, updated_at = now() WHERE id = $1 AND version < $3`,
+        [s.id, s.status, s.version, s],
+      );
+    },
+
     async saveWithdrawal(s: WithdrawalSnapshot): Promise<void> {
       await pool.query(
         `INSERT INTO withdrawals (id, merchant_id, livemode, network, currency, amount, to_address, status, tx_hash, created_at, version, snapshot)

@@ -112,7 +112,7 @@ export const OPERATIONS: Operation[] = [
       schema: Envelope(InvoiceObject),
       example: { data: exampleInvoice },
     },
-    alsoStatus: [200],
+    alsoStatus: [200, 202],
     errors: [
       {
         status: 400,
@@ -291,12 +291,14 @@ export const OPERATIONS: Operation[] = [
     ...w,
     tag: 'Withdrawals',
     description:
-      'Sends tokens from your balance to an external address. The object is returned both at the top level and under data.',
+      'Sends tokens from your balance to an external address. The object is returned both at the top level and under data. ' +
+      'A 202 means the withdrawal exists (status pending) but its balance check took longer than the wait: poll it by id ' +
+      'instead of retrying, which without an Idempotency-Key would create a second withdrawal.',
     scope: 'withdraw',
     body: CreateWithdrawalBody,
     idempotent: true,
     response: { status: 201, description: 'The withdrawal.', schema: WithdrawalObject.extend({ data: WithdrawalObject }) },
-    alsoStatus: [200],
+    alsoStatus: [200, 202],
     errors: [
       {
         status: 400,
@@ -311,7 +313,6 @@ export const OPERATIONS: Operation[] = [
         ],
       },
       { status: 409, codes: ['idempotency_key_reused'] },
-      delayed,
     ],
   })),
   {

@@ -7,6 +7,7 @@ import { authOf, requireScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
 import { encodeCursor, page, pageQuery } from '../pagination';
+import { readProjection } from '../read-projection';
 import { createWithdrawal } from '../use-cases/create-withdrawal';
 
 export function withdrawalsRouter(deps: ApiDeps): Router {
@@ -17,9 +18,9 @@ export function withdrawalsRouter(deps: ApiDeps): Router {
   const create = async (req: Request, res: Response) => {
     const body = parse(CreateWithdrawalBody, req.body ?? {});
     const idempotencyKey = req.get('idempotency-key')?.slice(0, 255);
-    const { snapshot, created } = await createWithdrawal(deps, authOf(req), body, idempotencyKey);
+    const { snapshot, created, delayed } = await createWithdrawal(deps, authOf(req), body, idempotencyKey);
     const object = withdrawalObject(snapshot);
-    res.status(created ? 201 : 200).json({ ...object, data: object });
+    res.status(delayed ? 202 : created ? 201 : 200).json({ ...object, data: object });
   };
   router.post('/withdraw', requireScope('withdraw'), create);
   router.post('/withdrawals', requireScope('withdraw'), create);
@@ -28,12 +29,11 @@ export function withdrawalsRouter(deps: ApiDeps): Router {
     const auth = authOf(req);
     const id = parse(IdParam, req.params.id, 'id');
     const snapshot = await readWithdrawal(deps, id);
-    if (
-      !snapshot ||
-      snapshot.status === 'rejected' ||
-      snapshot.merchantId !== auth.merchantId ||
-      snapshot.livemode !== auth.livemode
-    ) {
+    if (!snapshot || snapshot.merchantId !== auth.merchantId || snapshot.livemode !== auth.livemode) {
+      throw ApiError.notFound('withdrawal');
+    }
+    // A refused request left no withdrawal, unless it was announced as pending (a 202) first.
+    if (snapshot.status === 'rejected' && !(await readProjection(deps.pool, 'withdrawals', id))) {
       throw ApiError.notFound('withdrawal');
     }
     res.json({ data: withdrawalObject(snapshot) });

@@ -7,9 +7,10 @@ import { derivedId, randomId } from '../../domain/ids';
 import { workflowIds } from '../../domain/payments';
 import { SA } from '../../domain/search-attributes';
 import { withdrawalDecidedUpdate, withdrawalSnapshotQuery } from '../../domain/withdrawal-messages';
-import type { WithdrawalSnapshot } from '../../domain/withdrawals';
+import type { WithdrawalInput, WithdrawalSnapshot } from '../../domain/withdrawals';
+import { createWithdrawalStore } from '../../activities/db/withdrawals';
 import type { AuthContext } from '../auth';
-import { awaitWorkflow } from '../await-workflow';
+import { awaitWorkflowWithin } from '../await-workflow';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { requireSameRequest } from '../idempotency';
@@ -24,13 +25,17 @@ const STUCK_AFTER_MIN_MS = 60_000;
  * Creates a withdrawal by starting its workflow and awaiting the workflow's balance decision. The
  * workflow reserves the money itself (one locked DB transaction), so the API holds no balance
  * logic. The id is derived from the Idempotency-Key: a retried request finds the same workflow.
+ *
+ * Once the workflow is started the withdrawal will happen, so a slow decision is answered with the
+ * id and status `pending` (`delayed`), never with an error inviting a retry: a client without an
+ * Idempotency-Key (seed 000's) would create, and pay, a second withdrawal.
  */
 export async function createWithdrawal(
   deps: ApiDeps,
   auth: AuthContext,
   body: CreateWithdrawalBody,
   idempotencyKey: string | undefined,
-): Promise<{ snapshot: WithdrawalSnapshot; created: boolean }> {
+): Promise<{ snapshot: WithdrawalSnapshot; created: boolean; delayed: boolean }> {
   const network = resolveNetwork(deps, auth, body.network);
   const currency = resolveCurrency(deps, network, body.currency, 'withdrawn');
   if (!currency.contract) {
@@ -55,6 +60,23 @@ export async function createWithdrawal(
   if (recorded) {
     snapshot = await handle.query(withdrawalSnapshotQuery).catch(() => recorded);
   } else {
+    const input: WithdrawalInput = {
+      id,
+      merchantId: auth.merchantId,
+      livemode: auth.livemode,
+      network: network.id,
+      currency: currency.symbol,
+      contract: currency.contract,
+      decimals: currency.decimals,
+      amount: amount.toString(),
+      nativeSymbol: network.native.symbol,
+      toAddress,
+      createdAt,
+      requiredConfirmations: network.confirmations,
+      blockTimeMs: network.blockTimeMs,
+      stuckAfterMs: Math.max(network.blockTimeMs * STUCK_AFTER_BLOCKS, STUCK_AFTER_MIN_MS),
+      requestFingerprint: fingerprint,
+    };
     let closed = false;
     try {
       await deps.temporal.workflow.start('withdrawalWorkflow', {
@@ -69,38 +91,26 @@ export async function createWithdrawal(
           { key: SA.network, value: network.id },
           { key: SA.livemode, value: auth.livemode },
         ],
-        args: [
-          {
-            id,
-            merchantId: auth.merchantId,
-            livemode: auth.livemode,
-            network: network.id,
-            currency: currency.symbol,
-            contract: currency.contract,
-            decimals: currency.decimals,
-            amount: amount.toString(),
-            nativeSymbol: network.native.symbol,
-            toAddress,
-            createdAt,
-            requiredConfirmations: network.confirmations,
-            blockTimeMs: network.blockTimeMs,
-            stuckAfterMs: Math.max(network.blockTimeMs * STUCK_AFTER_BLOCKS, STUCK_AFTER_MIN_MS),
-            requestFingerprint: fingerprint,
-          },
-        ],
+        args: [input],
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       closed = true;
     }
-    snapshot = closed
-      ? await handle.query(withdrawalSnapshotQuery)
-      : await awaitWorkflow(deps, () => handle.executeUpdate(withdrawalDecidedUpdate));
+    if (closed) {
+      snapshot = await handle.query(withdrawalSnapshotQuery);
+    } else {
+      const decided = await awaitWorkflowWithin(deps, () => handle.executeUpdate(withdrawalDecidedUpdate));
+      if (!decided.done) {
+        const pending = pendingSnapshot(input);
+        // Listed and readable while the worker catches up; the workflow's own saves supersede it.
+        await createWithdrawalStore(deps.pool).saveWithdrawal(pending);
+        return { snapshot: pending, created: true, delayed: true };
+      }
+      snapshot = decided.value;
+    }
   }
-  requireSameRequest(snapshot, auth, fingerprint, {
-    code: 'idempotency_key_reused',
-    message: 'This Idempotency-Key was already used with different parameters',
-  });
+  requireSameRequest(snapshot, auth, fingerprint, reusedKey);
   if (snapshot.status === 'rejected') {
     throw ApiError.invalid(
       'insufficient_balance',
@@ -108,7 +118,19 @@ export async function createWithdrawal(
       'amount',
     );
   }
-  return { snapshot, created: snapshot.createdAt === createdAt };
+  // A withdrawal announced as pending that the balance check then refused is reported as such.
+  if (snapshot.status === 'pending') return { snapshot, created: false, delayed: true };
+  return { snapshot, created: snapshot.createdAt === createdAt, delayed: false };
+}
+
+const reusedKey = {
+  code: 'idempotency_key_reused',
+  message: 'This Idempotency-Key was already used with different parameters',
+};
+
+/** What the workflow's state is before its first step; the same version the workflow starts from. */
+function pendingSnapshot(input: WithdrawalInput): WithdrawalSnapshot {
+  return { ...input, status: 'pending', txHash: null, failureReason: null, completedAt: null, version: 1 };
 }
 
 /** Checksummed recipient; a mistyped mixed-case address fails its EIP-55 checksum instead of losing funds. */

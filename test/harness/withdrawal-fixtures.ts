@@ -1,0 +1,94 @@
+import { Contract, parseUnits, zeroPadValue } from 'ethers';
+import { erc20Interface, TRANSFER_TOPIC } from '../../activities/chain/erc20';
+import { eventually, type TestStack } from './test-stack';
+
+export const units = (amount: string) => parseUnits(amount, 18);
+
+/**
+ * Paying invoices, waiting for withdrawals and reading the chain, shared by the withdrawal test
+ * files. Takes the stack lazily: test files start it in beforeAll.
+ */
+export function withdrawalFixtures(current: () => TestStack) {
+  const balanceOf = async (address: string) => {
+    const stack = current();
+    const token = new Contract(stack.token, erc20Interface, stack.chain.provider);
+    return (await token.getFunction('balanceOf')(address)) as bigint;
+  };
+
+  const transfersTo = async (recipient: string) =>
+    current().chain.provider.getLogs({
+      address: current().token,
+      topics: [TRANSFER_TOPIC, null, zeroPadValue(recipient.toLowerCase(), 32)],
+      fromBlock: 0,
+    });
+
+  /** Pays a real invoice with an ERC-20 transfer and waits until its deposit is credited. */
+  const payInvoice = async (key: string, amount: string) => {
+    const stack = current();
+    // A busy machine can outlast a stack's short workflow wait: the same key picks the invoice up.
+    const idempotencyKey = `pay-${Math.random().toString(36).slice(2)}`;
+    const invoice = await eventually(async () => {
+      const r = await stack.api('POST', '/v1/invoices', key, { amount }, { 'Idempotency-Key': idempotencyKey });
+      if (r.status !== 503) expect(r.status).toBe(201);
+      return r.status === 201 ? r.body.data : undefined;
+    }, 'the invoice to be created');
+    await stack.sendToken(invoice.deposit_address, units(amount));
+    await eventually(
+      async () => {
+        const r = await stack.api('GET', `/v1/invoices/${invoice.id}`, key);
+        return r.body.data?.status === 'paid' && r.body.data.deposits[0]?.status === 'completed' ? true : undefined;
+      },
+      `invoice ${invoice.id} to be paid`,
+      120_000,
+    );
+    await eventually(async () => {
+      const r = await stack.pool.query(
+        "SELECT 1 FROM ledger_entries WHERE ref_type = 'deposit' AND ref_id IN (SELECT id FROM deposits WHERE invoice_id = $1)",
+        [invoice.id],
+      );
+      return r.rowCount ? true : undefined;
+    }, 'the deposit to be credited');
+    return invoice as { id: string; deposit_address: string };
+  };
+
+  const waitForStatus = (key: string, id: string, status: string) =>
+    eventually(
+      async () => {
+        const r = await current().api('GET', `/v1/withdrawals/${id}`, key);
+        if (r.body.data?.status === 'failed' && status !== 'failed')
+          throw new Error(`withdrawal failed: ${r.body.data.failure_reason}`);
+        return r.body.data?.status === status ? r.body.data : undefined;
+      },
+      `withdrawal ${id} to be ${status}`,
+      180_000,
+    );
+
+  /** Tokens on every address Settle derived for the merchant (deposit addresses and the hot address). */
+  const tokensOnChain = async (merchantId: string) => {
+    const rows = await current().pool.query<{ address: string }>(
+      'SELECT DISTINCT address FROM addresses WHERE merchant_id = $1',
+      [merchantId],
+    );
+    let total = 0n;
+    for (const r of rows.rows) total += await balanceOf(r.address);
+    return total;
+  };
+
+  /**
+   * The ledger equals the chain to the base unit: the tokens that came in minus those that went
+   * out (the external counterparties) are exactly the tokens on the merchant's addresses.
+   */
+  const expectLedgerMatchesChain = async (merchantId: string) => {
+    const stack = current();
+    const row = await stack.pool.query<{ sum: string }>(
+      `SELECT coalesce(sum(amount), 0)::text AS sum FROM ledger_entries
+       WHERE merchant_id = $1 AND currency = 'USDT' AND account IN ('external:chain_inflow', 'external:chain_outflow')`,
+      [merchantId],
+    );
+    expect(await tokensOnChain(merchantId)).toBe(-BigInt(row.rows[0]!.sum));
+    const unbalanced = await stack.pool.query('SELECT txn_id FROM ledger_entries GROUP BY txn_id HAVING sum(amount) <> 0');
+    expect(unbalanced.rows).toEqual([]);
+  };
+
+  return { balanceOf, transfersTo, payInvoice, waitForStatus, tokensOnChain, expectLedgerMatchesChain };
+}
