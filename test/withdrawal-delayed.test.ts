@@ -18,7 +18,7 @@ describe('withdrawals accepted while the worker is down', () => {
   let miner: NodeJS.Timeout;
 
   beforeAll(async () => {
-    stack = await TestStack.start({ watch: true, confirmations: 2, workflowWaitMs: 1500 });
+    stack = await TestStack.start({ watch: true, confirmations: 2, workflowWaitMs: 4000 });
     miner = setInterval(() => stack.mine(1).catch(() => undefined), 250);
   });
   afterAll(async () => {

@@ -27,11 +27,15 @@ export function withdrawalFixtures(current: () => TestStack) {
     const stack = current();
     // A busy machine can outlast a stack's short workflow wait: the same key picks the invoice up.
     const idempotencyKey = `pay-${Math.random().toString(36).slice(2)}`;
-    const invoice = await eventually(async () => {
-      const r = await stack.api('POST', '/v1/invoices', key, { amount }, { 'Idempotency-Key': idempotencyKey });
-      if (r.status !== 503) expect(r.status).toBe(201);
-      return r.status === 201 ? r.body.data : undefined;
-    }, 'the invoice to be created');
+    const invoice = await eventually(
+      async () => {
+        const r = await stack.api('POST', '/v1/invoices', key, { amount }, { 'Idempotency-Key': idempotencyKey });
+        if (r.status !== 503) expect(r.status).toBe(201);
+        return r.status === 201 ? r.body.data : undefined;
+      },
+      'the invoice to be created',
+      120_000,
+    );
     await stack.sendToken(invoice.deposit_address, units(amount));
     await eventually(
       async () => {
@@ -41,13 +45,17 @@ export function withdrawalFixtures(current: () => TestStack) {
       `invoice ${invoice.id} to be paid`,
       120_000,
     );
-    await eventually(async () => {
-      const r = await stack.pool.query(
-        "SELECT 1 FROM ledger_entries WHERE ref_type = 'deposit' AND ref_id IN (SELECT id FROM deposits WHERE invoice_id = $1)",
-        [invoice.id],
-      );
-      return r.rowCount ? true : undefined;
-    }, 'the deposit to be credited');
+    await eventually(
+      async () => {
+        const r = await stack.pool.query(
+          "SELECT 1 FROM ledger_entries WHERE ref_type = 'deposit' AND ref_id IN (SELECT id FROM deposits WHERE invoice_id = $1)",
+          [invoice.id],
+        );
+        return r.rowCount ? true : undefined;
+      },
+      'the deposit to be credited',
+      120_000,
+    );
     return invoice as { id: string; deposit_address: string };
   };
 
