@@ -1,26 +1,58 @@
 import { Client, type Connection } from '@temporalio/client';
-import { type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
 import { ChainProviders } from '../activities/chain/providers';
 import { HdWallet } from '../activities/wallet/hd-wallet';
 import type { NetworkRegistry } from '../domain/networks';
+import { TaskQueueKind, taskQueueName } from '../domain/task-queues';
+
+/** How much each queue's worker may run at once; together they bound the process's memory. */
+export interface QueueLimits {
+  /** Activities running at once (a hung webhook receiver holds one until its timeout). */
+  activities: number;
+  /** Workflows kept in memory between tasks; evicted ones replay from history when they wake. */
+  cachedWorkflows: number;
+}
+
+/** Payment queues keep Temporal's default activity concurrency; deliveries get a smaller share. */
+export const DEFAULT_QUEUE_LIMITS: Record<TaskQueueKind, QueueLimits> = {
+  [TaskQueueKind.payments]: { activities: 100, cachedWorkflows: 1000 },
+  [TaskQueueKind.testPayments]: { activities: 50, cachedWorkflows: 500 },
+  [TaskQueueKind.webhooks]: { activities: 32, cachedWorkflows: 500 },
+};
 
 export interface WorkerOptions {
   connection: NativeConnection;
   /** Client the activities use to start deposit and webhook workflows. */
   clientConnection: Connection;
   namespace: string;
+  /** The base task queue name; each kind of work polls its own queue derived from it. */
   taskQueue: string;
   pool: Pool;
   registry: NetworkRegistry;
   masterSeedHex: string;
   /** Prebuilt workflow bundle (tests build it once); otherwise bundled from workflows/ at start. */
   workflowBundle?: WorkflowBundle;
+  limits?: Partial<Record<TaskQueueKind, QueueLimits>>;
 }
 
-/** Wires activities to their dependencies and creates the worker; the caller runs and stops it. */
-export async function createSettleWorker(options: WorkerOptions): Promise<{ worker: Worker; close: () => void }> {
+/** The worker of each task queue, run and stopped together. */
+export interface SettleWorker {
+  workers: Worker[];
+  /** Runs every queue's worker until shutdown; if one fails, the others are stopped and it rejects. */
+  run(): Promise<void>;
+  shutdown(): void;
+  /** Releases what the activities hold (RPC providers) once run() has settled. */
+  close(): void;
+}
+
+/**
+ * Wires activities to their dependencies and creates one worker per task queue in this process.
+ * Every worker registers every workflow and activity, so work started on a queue before the split
+ * (all on the base queue) still runs; which queue a new workflow lands on decides who runs it.
+ */
+export async function createSettleWorker(options: WorkerOptions): Promise<SettleWorker> {
   const chains = new ChainProviders(options.registry);
   const client = new Client({ connection: options.clientConnection, namespace: options.namespace });
   const activities = createActivities({
@@ -31,12 +63,38 @@ export async function createSettleWorker(options: WorkerOptions): Promise<{ work
     client,
     taskQueue: options.taskQueue,
   });
-  const worker = await Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    activities,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-  });
-  return { worker, close: () => chains.destroy() };
+  // Bundled once for all the queues' workers.
+  const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
+  const workers = await Promise.all(
+    Object.values(TaskQueueKind).map((kind) => {
+      const limits = { ...DEFAULT_QUEUE_LIMITS[kind], ...options.limits?.[kind] };
+      return Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue: taskQueueName(options.taskQueue, kind),
+        activities,
+        maxConcurrentActivityTaskExecutions: limits.activities,
+        maxCachedWorkflows: limits.cachedWorkflows,
+        workflowBundle,
+      });
+    }),
+  );
+  const shutdown = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  return {
+    workers,
+    run: async () => {
+      const runs = workers.map((w) =>
+        w.run().catch((err: unknown) => {
+          shutdown();
+          throw err;
+        }),
+      );
+      await Promise.all(runs.map((r) => r.catch(() => undefined)));
+      await Promise.all(runs);
+    },
+    shutdown,
+    close: () => chains.destroy(),
+  };
 }

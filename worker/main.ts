@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   await registerSearchAttributes(clientConnection, env.TEMPORAL_NAMESPACE);
 
-  const { worker, close } = await createSettleWorker({
+  const worker = await createSettleWorker({
     connection,
     clientConnection,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -31,9 +31,10 @@ async function main(): Promise<void> {
     .map((s) => s.trim())
     .filter(Boolean);
   await ensureChainWatchers(clientConnection, env.TEMPORAL_NAMESPACE, env.SETTLE_TASK_QUEUE, registry, watched);
-  console.log(`settle worker polling task queue "${env.SETTLE_TASK_QUEUE}", watching ${watched.join(', ') || 'no networks'}`);
+  const queues = worker.workers.map((w) => `"${w.options.taskQueue}"`).join(', ');
+  console.log(`settle worker polling task queues ${queues}, watching ${watched.join(', ') || 'no networks'}`);
   await worker.run();
-  close();
+  worker.close();
   await Promise.all([pool.end(), connection.close(), clientConnection.close()]);
 }
 

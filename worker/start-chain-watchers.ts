@@ -3,12 +3,13 @@ import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { NetworkRegistry } from '../domain/networks';
 import { workflowIds } from '../domain/payments';
 import { SA } from '../domain/search-attributes';
+import { paymentTaskQueue } from '../domain/task-queues';
 
 /** Makes sure one chain watcher workflow runs per watched network (a running one is kept). */
 export async function ensureChainWatchers(
   connection: Connection,
   namespace: string,
-  taskQueue: string,
+  baseTaskQueue: string,
   registry: NetworkRegistry,
   networks: string[],
 ): Promise<void> {
@@ -18,7 +19,7 @@ export async function ensureChainWatchers(
     if (!network) throw new Error(`SETTLE_WATCH_NETWORKS names unknown network "${id}"`);
     await client.workflow.start('chainWatcherWorkflow', {
       workflowId: workflowIds.chainWatcher(id),
-      taskQueue,
+      taskQueue: paymentTaskQueue(baseTaskQueue, network.livemode),
       args: [{ network: id, pollIntervalMs: network.blockTimeMs }],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       staticSummary: `Chain watcher for ${network.name}`,

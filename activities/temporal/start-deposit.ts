@@ -2,17 +2,18 @@ import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/c
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { DepositInput } from '../../domain/payments';
 import { SA } from '../../domain/search-attributes';
+import { paymentTaskQueue } from '../../domain/task-queues';
 
 /**
  * Starts a deposit's workflow once. A running one is reused; a completed one is left alone; one
  * that failed (reorged out) may start again if the transfer reappears in the canonical chain.
  */
-export function createStartDeposit(client: Client, taskQueue: string) {
+export function createStartDeposit(client: Client, baseTaskQueue: string) {
   return async function startDeposit(d: DepositInput): Promise<void> {
     try {
       await client.workflow.start('depositWorkflow', {
         workflowId: d.id,
-        taskQueue,
+        taskQueue: paymentTaskQueue(baseTaskQueue, d.livemode),
         args: [d],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { workflowIds } from '../../domain/payments';
 import { SA } from '../../domain/search-attributes';
 import { CALLBACK_TARGET, PUBLISH_REQUEST_ID, webhookEnqueueSignal, type WebhookQueueInput } from '../../domain/webhooks';
+import { webhookTaskQueue } from '../../domain/task-queues';
 
 interface EventRow {
   merchant_id: string;
@@ -31,7 +32,7 @@ export async function findTargets(pool: Pool, event: EventRow): Promise<string[]
  * object, started on first use). Repeating it is harmless: a queue ignores an item it already has.
  * Returns the target ids.
  */
-export function createDispatchEvent(pool: Pool, client: Client, taskQueue: string) {
+export function createDispatchEvent(pool: Pool, client: Client, baseTaskQueue: string) {
   return async function dispatchEvent(eventId: string, requestId: string = PUBLISH_REQUEST_ID): Promise<string[] | null> {
     const event = (
       await pool.query<EventRow>('SELECT merchant_id, livemode, type, object_id, callback_url FROM events WHERE id = $1', [
@@ -45,7 +46,7 @@ export function createDispatchEvent(pool: Pool, client: Client, taskQueue: strin
         const input: WebhookQueueInput = { targetId, objectId: event.object_id };
         return client.workflow.signalWithStart('webhookDeliveryWorkflow', {
           workflowId: workflowIds.webhookQueue(targetId, event.object_id),
-          taskQueue,
+          taskQueue: webhookTaskQueue(baseTaskQueue),
           args: [input],
           signal: webhookEnqueueSignal,
           signalArgs: [{ eventId, requestId }],

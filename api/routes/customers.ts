@@ -10,6 +10,7 @@ import { awaitWorkflow } from '../await-workflow';
 import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
 import { encodeCursor, page, pageQuery } from '../pagination';
+import { paymentTaskQueue } from '../../domain/task-queues';
 
 interface CustomerRow {
   id: string;
@@ -35,7 +36,7 @@ export function customersRouter(deps: ApiDeps): Router {
     const id = key ? derivedId('cus', auth.merchantId, String(auth.livemode), key) : randomId('cus');
     const handle = await deps.temporal.workflow.start('customerWorkflow', {
       workflowId: workflowIds.customer(id),
-      taskQueue: deps.taskQueue,
+      taskQueue: paymentTaskQueue(deps.taskQueue, auth.livemode),
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       staticSummary: `Customer ${body.email ?? body.name ?? id}`,
       typedSearchAttributes: [

@@ -18,6 +18,7 @@ import { type AuthContext, authOf, requireScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
 import { parsePositiveAmount, resolveNetwork } from '../request-money';
+import { paymentTaskQueue } from '../../domain/task-queues';
 
 /**
  * `POST /simulate/deposit`: test mode pays one of the merchant's own addresses with a real
@@ -132,7 +133,7 @@ async function runSimulation(deps: ApiDeps, input: SimulateDepositInput): Promis
   try {
     await deps.temporal.workflow.start('simulateDepositWorkflow', {
       workflowId,
-      taskQueue: deps.taskQueue,
+      taskQueue: paymentTaskQueue(deps.taskQueue, false), // simulation is test mode only
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       staticSummary: `Simulated ${input.scenario} deposit to ${input.to} on ${input.network}`,

@@ -13,6 +13,7 @@ import { requireSameRequest } from '../idempotency';
 import { readProjection } from '../read-projection';
 import { parsePositiveAmount, resolveCurrency, resolveNetwork } from '../request-money';
 import { requireDeliverableUrl } from '../require-deliverable-url';
+import { paymentTaskQueue } from '../../domain/task-queues';
 
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 
@@ -97,7 +98,7 @@ async function startAndAwaitReady(deps: ApiDeps, input: InvoiceInput, summary: s
   try {
     await deps.temporal.workflow.start('invoiceWorkflow', {
       workflowId: handle.workflowId,
-      taskQueue: deps.taskQueue,
+      taskQueue: paymentTaskQueue(deps.taskQueue, input.livemode),
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       staticSummary: summary,

@@ -16,6 +16,7 @@ import { ApiError } from '../errors';
 import { requireSameRequest } from '../idempotency';
 import { readProjection } from '../read-projection';
 import { parsePositiveAmount, resolveCurrency, resolveNetwork } from '../request-money';
+import { paymentTaskQueue } from '../../domain/task-queues';
 
 /** An unmined withdrawal transfer is re-sent with higher fees after this many block times (at least a minute). */
 const STUCK_AFTER_BLOCKS = 20;
@@ -81,7 +82,7 @@ export async function createWithdrawal(
     try {
       await deps.temporal.workflow.start('withdrawalWorkflow', {
         workflowId,
-        taskQueue: deps.taskQueue,
+        taskQueue: paymentTaskQueue(deps.taskQueue, auth.livemode),
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         staticSummary: `Withdraw ${body.amount} ${currency.symbol} on ${network.id} to ${toAddress}`,

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { Client, type Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, type NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, type NativeConnection, Runtime } from '@temporalio/worker';
 import { Contract, Wallet } from 'ethers';
 import { Pool } from 'pg';
 import { migrate } from '../../activities/db/migrate';
@@ -17,7 +17,7 @@ import type { ApiScope } from '../../domain/api-schemas';
 import { NetworkRegistry, NetworkRegistryConfig } from '../../domain/networks';
 import { deployTestToken, LOCAL_FAUCET_KEY, startAnvil, type LocalChain } from '../../scripts/dev-stack/local-chain';
 import { freePort } from '../../scripts/dev-stack/processes';
-import { createSettleWorker } from '../../worker/create-worker';
+import { createSettleWorker, type SettleWorker } from '../../worker/create-worker';
 import { registerSearchAttributes } from '../../worker/register-search-attributes';
 import { ensureChainWatchers } from '../../worker/start-chain-watchers';
 import { startDevServer } from './dev-server';
@@ -43,9 +43,8 @@ export interface StackOptions {
  * USDT, Temporal namespace and task queue, a Settle worker and the HTTP API on a free port.
  */
 export class TestStack {
-  worker!: Worker;
+  worker!: SettleWorker;
   private workerRun?: Promise<void>;
-  private closeWorker?: () => void;
   private server?: Server;
   apiUrl = '';
   databaseUrl = '';
@@ -114,7 +113,7 @@ export class TestStack {
 
   /** Starts (or restarts, after stopWorker) the Settle worker on this stack's task queue. */
   async startWorker(): Promise<void> {
-    const { worker, close } = await createSettleWorker({
+    this.worker = await createSettleWorker({
       connection: this.nativeConnection,
       clientConnection: this.connection,
       namespace: this.namespace,
@@ -124,16 +123,14 @@ export class TestStack {
       masterSeedHex: this.seed,
       workflowBundle: { code: readFileSync(process.env.SETTLE_TEST_WORKFLOW_BUNDLE!, 'utf8') },
     });
-    this.worker = worker;
-    this.closeWorker = close;
-    this.workerRun = worker.run();
+    this.workerRun = this.worker.run();
   }
 
   /** Stops the worker the way a crash would look to Temporal: in-flight tasks are abandoned and retried elsewhere. */
   async stopWorker(): Promise<void> {
-    if (this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    this.worker.shutdown();
     await this.workerRun;
-    this.closeWorker?.();
+    this.worker.close();
   }
 
   private async startApi(): Promise<void> {

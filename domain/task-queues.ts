@@ -1,0 +1,31 @@
+/**
+ * Settle's Temporal task queues, derived from one configured base name (`SETTLE_TASK_QUEUE`).
+ * Payment-critical work has queues of its own so it never waits behind webhook deliveries (which
+ * can hang on a merchant's slow receiver) or behind test-mode traffic; each queue has its own
+ * worker with its own concurrency limits.
+ */
+export const TaskQueueKind = {
+  /** Live invoices, customers, deposits, withdrawals and live chain watchers. */
+  payments: 'payments',
+  /** The same work in test mode, so a test-mode burst cannot delay live payments. */
+  testPayments: 'test-payments',
+  /** Webhook delivery workflows and their attempts, for every merchant and mode. */
+  webhooks: 'webhooks',
+} as const;
+export type TaskQueueKind = (typeof TaskQueueKind)[keyof typeof TaskQueueKind];
+
+/** The queue name of one kind: the base itself for live payments, `<base>-test` and `<base>-webhooks` otherwise. */
+export function taskQueueName(base: string, kind: TaskQueueKind): string {
+  if (kind === TaskQueueKind.payments) return base;
+  return kind === TaskQueueKind.testPayments ? `${base}-test` : `${base}-webhooks`;
+}
+
+/** Where an object's payment workflow runs: live and test mode never share a queue. */
+export function paymentTaskQueue(base: string, livemode: boolean): string {
+  return taskQueueName(base, livemode ? TaskQueueKind.payments : TaskQueueKind.testPayments);
+}
+
+/** Where webhook delivery workflows (and so their activities) run. */
+export function webhookTaskQueue(base: string): string {
+  return taskQueueName(base, TaskQueueKind.webhooks);
+}
