@@ -45,7 +45,7 @@ export function createActivities(deps: ActivityDeps) {
       return id;
     },
     openDelivery: createOpenDelivery(deps.pool),
-    deliverWebhook: createDeliverWebhook(deps.pool),
+    deliverWebhook: createDeliverWebhook(deps.pool, { storeEvent, dispatchEvent }),
     ...createWithdrawalActivities(deps),
   };
 }

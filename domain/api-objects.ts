@@ -151,6 +151,12 @@ export const WebhookEndpointObject = z.object({
   description: z.string().nullable(),
   events: z.array(z.enum(EVENT_TYPES)).describe('Empty means every event type.'),
   enabled: z.boolean(),
+  disabled_reason: z
+    .enum(['failing'])
+    .nullable()
+    .describe('failing: Settle disabled it after every attempt failed for days (see webhook_endpoint.disabled).'),
+  failing_since: Timestamp.nullable().describe('The first failed attempt since the last success.'),
+  previous_secret_expires_at: Timestamp.nullable().describe('After a rotation: until when the old secret also signs.'),
   secret: z.string().optional().describe('Signing secret (whsec_…); returned only on create and rotate-secret.'),
   created_at: Timestamp,
   updated_at: Timestamp,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from './events';
+import { DEFAULT_SECRET_GRACE_SECONDS, MAX_SECRET_GRACE_SECONDS } from './webhooks';
 
 /**
  * Request schemas of the public API. The API validates with them and the OpenAPI document is
@@ -112,6 +113,21 @@ export const UpdateWebhookEndpointBody = z
   })
   .strict();
 export type UpdateWebhookEndpointBody = z.infer<typeof UpdateWebhookEndpointBody>;
+
+export const RotateWebhookSecretBody = z
+  .object({
+    grace_period_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_SECRET_GRACE_SECONDS)
+      .optional()
+      .describe(
+        `How long the old secret keeps signing alongside the new one (default ${DEFAULT_SECRET_GRACE_SECONDS}); 0 revokes it at once.`,
+      ),
+  })
+  .strict();
+export type RotateWebhookSecretBody = z.infer<typeof RotateWebhookSecretBody>;
 
 export const ListEventsQuery = ListQuery.extend({
   type: z.enum(EVENT_TYPES).optional(),

@@ -13,6 +13,7 @@ export const EventType = {
   withdrawalCreated: 'withdrawal.created',
   withdrawalCompleted: 'withdrawal.completed',
   withdrawalFailed: 'withdrawal.failed',
+  webhookEndpointDisabled: 'webhook_endpoint.disabled',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 export const EVENT_TYPES = Object.values(EventType) as [EventType, ...EventType[]];
@@ -22,7 +23,7 @@ export interface PublishEventInput {
   merchantId: string;
   livemode: boolean;
   type: EventType;
-  objectType: 'invoice' | 'deposit' | 'customer' | 'withdrawal';
+  objectType: 'invoice' | 'deposit' | 'customer' | 'withdrawal' | 'webhook_endpoint';
   objectId: string;
   /** Position in the object's lifecycle; with objectId and type it makes the event id stable across retries. */
   sequence: number;

@@ -35,3 +35,49 @@ export interface OpenedDelivery {
   attemptsMade: number;
   retryScheduleSeconds: number[];
 }
+
+/** How long the old secret keeps signing after a rotation unless the request says otherwise. */
+export const DEFAULT_SECRET_GRACE_SECONDS = 86_400;
+/** The longest grace a rotation may ask for. */
+export const MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
+
+/** An endpoint whose every attempt has failed for this long is disabled. */
+export const DISABLE_FAILING_ENDPOINT_AFTER_SECONDS = 3 * 86_400;
+
+/** A webhook endpoint as stored; the secrets never leave through webhookEndpointObject unless asked. */
+export interface WebhookEndpointRow {
+  id: string;
+  livemode: boolean;
+  url: string;
+  description: string | null;
+  events: string[];
+  enabled: boolean;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+  failing_since: Date | null;
+  disabled_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const iso = (d: Date | null) => d && new Date(d).toISOString();
+
+/** The public JSON of an endpoint, for API responses and `webhook_endpoint.*` event payloads. */
+export function webhookEndpointObject(r: WebhookEndpointRow, options: { withSecret?: boolean } = {}) {
+  return {
+    id: r.id,
+    object: 'webhook_endpoint' as const,
+    livemode: r.livemode,
+    url: r.url,
+    description: r.description,
+    events: r.events,
+    enabled: r.enabled,
+    disabled_reason: r.disabled_reason,
+    failing_since: iso(r.failing_since),
+    previous_secret_expires_at: iso(r.previous_secret_expires_at),
+    ...(options.withSecret ? { secret: r.secret } : {}),
+    created_at: iso(r.created_at)!,
+    updated_at: iso(r.updated_at)!,
+  };
+}

@@ -160,7 +160,8 @@ describe('webhook delivery', () => {
       expect.objectContaining({ endpoint_id: endpoint.id, target: 'endpoint', status: 'succeeded', attempt_count: 1 }),
     ]);
     expect(event.deliveries[0].attempts).toEqual([
-      expect.objectContaining({ attempt: 1, succeeded: true, status_code: 200, response_snippet: 'OK', error: null }),
+      // The receiver is on 127.0.0.1: its answer's body is never stored (see the private-peer test).
+      expect.objectContaining({ attempt: 1, succeeded: true, status_code: 200, response_snippet: null, error: null }),
     ]);
 
     // Resend: a new delivery of the same event, byte for byte.
@@ -203,7 +204,7 @@ describe('webhook delivery', () => {
       [500, false],
       [200, true],
     ]);
-    expect(event.deliveries[0].attempts[0]).toMatchObject({ error: 'HTTP 500', response_snippet: 'busy' });
+    expect(event.deliveries[0].attempts[0]).toMatchObject({ error: 'HTTP 500', response_snippet: null });
   });
 
   test('when the receiver is unreachable, then every attempt is recorded and the delivery ends failed', async () => {
@@ -217,7 +218,8 @@ describe('webhook delivery', () => {
     expect(event.deliveries[0].attempts).toHaveLength(4);
     for (const attempt of event.deliveries[0].attempts) {
       expect(attempt).toMatchObject({ succeeded: false, status_code: null });
-      expect(attempt.error).toMatch(/ECONNREFUSED/);
+      // The code and a fixed wording: the system message would name the address connected to.
+      expect(attempt.error).toBe('ECONNREFUSED: connection refused');
     }
     const failed = await stack.api('GET', '/api/v1/events?delivery_failed=true', merchant.key);
     expect(failed.body.data.map((e: any) => e.id)).toEqual([eventId]);

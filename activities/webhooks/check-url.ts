@@ -124,13 +124,18 @@ function hostOf(url: URL): string {
   return url.hostname.replace(/^\[(.*)\]$/, '$1');
 }
 
-/** Rejects any address outside the public internet; every resolved address must pass, not just one. */
+/**
+ * Rejects any address outside the public internet; every resolved address must pass, not just one.
+ * A name's verdict never says which address or kind of network it resolved to: that would map
+ * Settle's internal DNS for anyone who can save a URL. An IP literal is the caller's own input.
+ */
 function judgeAddresses(host: string, addresses: string[]): UrlCheck | undefined {
   if (!addresses.length) return { ok: false, code: 'url_unresolvable', reason: `${host} has no addresses` };
   for (const address of addresses) {
     const cls = classifyAddress(address);
-    if (cls !== 'public')
-      return { ok: false, code: 'url_not_public', reason: `${host} resolves to a ${cls} address (${address})` };
+    if (cls === 'public') continue;
+    const reason = isIP(host) ? `${host} is a ${cls} address` : `${host} resolves to an address that is not public`;
+    return { ok: false, code: 'url_not_public', reason };
   }
   return undefined;
 }

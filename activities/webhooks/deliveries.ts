@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { derivedId } from '../../domain/ids';
 import {
   CALLBACK_TARGET,
@@ -9,11 +9,17 @@ import {
   type OpenedDelivery,
   type WebhookQueueItem,
 } from '../../domain/webhooks';
+import type { PublishEventInput } from '../../domain/events';
+import { inTransaction } from '../db/pool';
 import { checkWebhookUrl, privateTargetsAllowedInTestMode, publicOnlyLookup } from './check-url';
+import { endpointDisabledEvent, recordEndpointOutcome } from './endpoint-health';
 import { postWebhook, type PostResult } from './post-webhook';
 import { webhookHeaders } from './sign-payload';
 
-export const DELIVERY_TIMEOUT_MS = 10_000;
+/** A receiver must answer within this; short, so a hung receiver holds a delivery slot briefly. */
+export const DELIVERY_TIMEOUT_MS = 5_000;
+/** Connecting alone; a host that drops packets fails in this long. */
+export const DELIVERY_CONNECT_TIMEOUT_MS = 3_000;
 
 /** A merchant's schedule, clamped so a bad row cannot make a retry fire at once or never. */
 export function retrySchedule(stored: number[] | null): number[] {
@@ -79,6 +85,9 @@ export function createOpenDelivery(pool: Pool) {
 
 interface DeliveryRow {
   status: DeliveryStatus;
+  attempt_count: number;
+  merchant_id: string;
+  endpoint_id: string | null;
   livemode: boolean;
   event_id: string;
   body: string;
@@ -86,8 +95,16 @@ interface DeliveryRow {
   callback_url: string | null;
   callback_secret: string;
   endpoint_url: string | null;
-  endpoint_secret: string | null;
+  /** The endpoint's secrets, newest first: a rotated-out secret stays while its grace lasts. */
+  endpoint_secrets: string[] | null;
   endpoint_live: boolean | null;
+  endpoint_disabled_reason: string | null;
+}
+
+/** What recording a failure that disables an endpoint needs: storing its event in the same transaction, then sending it. */
+export interface EndpointDisabledAnnouncer {
+  storeEvent(input: PublishEventInput, now: Date, db: PoolClient): Promise<{ id: string }>;
+  dispatchEvent(eventId: string): Promise<unknown>;
 }
 
 export interface DeliverWebhookInput {
@@ -109,20 +126,27 @@ function cancellationSignal(): AbortSignal | undefined {
  * Makes one attempt of a delivery and records it. A receiver's failure is a recorded attempt and a
  * returned status, not an exception: Temporal's retries are kept for Settle's own failures.
  */
-export function createDeliverWebhook(pool: Pool) {
+export function createDeliverWebhook(pool: Pool, announcer: EndpointDisabledAnnouncer) {
   return async function deliverWebhook(input: DeliverWebhookInput): Promise<DeliveryStatus> {
     const row = (
       await pool.query<DeliveryRow>(
-        `SELECT d.status, d.livemode, d.event_id, e.body, d.target_type, e.callback_url,
+        `SELECT d.status, d.attempt_count, d.merchant_id, d.endpoint_id, d.livemode, d.event_id, e.body, d.target_type, e.callback_url,
                 CASE WHEN d.livemode THEN m.callback_secret ELSE m.callback_secret_test END AS callback_secret,
-                w.url AS endpoint_url, w.secret AS endpoint_secret, (w.enabled AND w.deleted_at IS NULL) AS endpoint_live
+                w.url AS endpoint_url, (w.enabled AND w.deleted_at IS NULL) AS endpoint_live, w.disabled_reason AS endpoint_disabled_reason,
+                array_remove(ARRAY[w.secret, CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END], NULL) AS endpoint_secrets
          FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN merchants m ON m.id = d.merchant_id
          LEFT JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE d.id = $1`,
         [input.deliveryId],
       )
     ).rows[0];
     if (!row) throw new Error(`delivery ${input.deliveryId} does not exist`);
-    if (row.status !== 'pending') return row.status;
+    if (row.status !== 'pending') {
+      // A retry after this very attempt disabled the endpoint: its event may not have gone out yet.
+      if (row.status === 'failed' && row.attempt_count === input.attempt && row.endpoint_disabled_reason === 'failing') {
+        await announceLatestDisable(pool, announcer, row.endpoint_id!);
+      }
+      return row.status;
+    }
     if (row.target_type === 'endpoint' && !row.endpoint_live) {
       await pool.query(
         `UPDATE webhook_deliveries SET status = 'canceled', next_attempt_at = NULL, completed_at = now() WHERE id = $1 AND status = 'pending'`,
@@ -132,7 +156,7 @@ export function createDeliverWebhook(pool: Pool) {
     }
     // The endpoint's current URL and secret: a merchant fixing a broken URL or rotating the secret affects pending retries.
     const url = (row.target_type === 'callback' ? row.callback_url : row.endpoint_url) ?? '';
-    const secret = (row.target_type === 'callback' ? row.callback_secret : row.endpoint_secret) ?? '';
+    const secrets = row.target_type === 'callback' ? [row.callback_secret] : (row.endpoint_secrets ?? []);
 
     const attemptedAt = new Date();
     const check = await checkWebhookUrl(url, row.livemode);
@@ -140,19 +164,24 @@ export function createDeliverWebhook(pool: Pool) {
       ? await postWebhook(
           check.url,
           row.body,
-          webhookHeaders(row.body, secret, row.event_id, Math.floor(attemptedAt.getTime() / 1000)),
+          webhookHeaders(row.body, secrets, row.event_id, Math.floor(attemptedAt.getTime() / 1000)),
           {
             timeoutMs: DELIVERY_TIMEOUT_MS,
+            connectTimeoutMs: DELIVERY_CONNECT_TIMEOUT_MS,
             lookup: row.livemode || !privateTargetsAllowedInTestMode() ? publicOnlyLookup : undefined,
             cancel: cancellationSignal(),
           },
         )
       : { ok: false, statusCode: null, latencyMs: 0, error: `URL refused: ${check.reason}`, responseSnippet: null };
 
-    const status: DeliveryStatus = result.ok ? 'succeeded' : input.retryInSeconds === null ? 'failed' : 'pending';
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    let status: DeliveryStatus = result.ok ? 'succeeded' : input.retryInSeconds === null ? 'failed' : 'pending';
+    const disabledEventId = await inTransaction(pool, async (client) => {
+      const disabled =
+        row.target_type === 'endpoint'
+          ? await recordEndpointOutcome(client, row.endpoint_id!, result.ok, attemptedAt)
+          : undefined;
+      // An endpoint disabled by this failure gets no more attempts of anything, this delivery included.
+      if (disabled) status = 'failed';
       await client.query(
         `INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, succeeded, status_code, latency_ms, error, response_snippet)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
@@ -176,13 +205,18 @@ export function createDeliverWebhook(pool: Pool) {
          WHERE id = $1`,
         [input.deliveryId, status, url, input.attempt, input.retryInSeconds ?? 0],
       );
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return disabled && (await announcer.storeEvent(endpointDisabledEvent(row.merchant_id, disabled), attemptedAt, client)).id;
+    });
+    if (disabledEventId) await announcer.dispatchEvent(disabledEventId);
     return status;
   };
+}
+
+/** Sends the endpoint's latest `webhook_endpoint.disabled` event again (its queue ignores a repeat). */
+async function announceLatestDisable(pool: Pool, announcer: EndpointDisabledAnnouncer, endpointId: string): Promise<void> {
+  const event = await pool.query<{ id: string }>(
+    `SELECT id FROM events WHERE object_id = $1 AND type = 'webhook_endpoint.disabled' ORDER BY created_at DESC LIMIT 1`,
+    [endpointId],
+  );
+  if (event.rows[0]) await announcer.dispatchEvent(event.rows[0].id);
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
+import { classifyAddress } from './check-url';
 
 export const RESPONSE_SNIPPET_CHARS = 500;
 
@@ -14,7 +15,10 @@ export interface PostResult {
 }
 
 export interface PostOptions {
+  /** The whole request: connect, send, and the receiver's answer. */
   timeoutMs: number;
+  /** Connecting alone; a host that silently drops packets fails fast instead of holding a slot. */
+  connectTimeoutMs?: number;
   /** Resolves and vets the host at connect time (live mode); the system resolver otherwise. */
   lookup?: LookupFunction;
   /** Aborts without producing a result: the worker is going away, not the receiver failing. */
@@ -22,8 +26,35 @@ export interface PostOptions {
 }
 
 /**
+ * A transport error as the delivery log shows it: the error code and a fixed wording, never the
+ * system message, which names the address the host resolved to (possibly a private one).
+ */
+export function describeTransportError(code: string | undefined): string {
+  const wording: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+    ENOTFOUND: 'host not found',
+    EAI_AGAIN: 'host lookup failed',
+    ETIMEDOUT: 'connection timed out',
+    EADDRNOTPUBLIC: 'host does not resolve to public addresses only',
+    EPROTO: 'TLS handshake failed',
+  };
+  return `${code ?? 'error'}: ${(code && wording[code]) ?? 'request failed'}`;
+}
+
+/** Whether the answering peer is on the public internet; a private peer's body never reaches the log. */
+function peerIsPublic(socket: Socket | null | undefined): boolean {
+  const address = socket?.remoteAddress;
+  return address !== undefined && classifyAddress(address) === 'public';
+}
+
+/**
  * One HTTP POST of a webhook. Receiver failures (refused, timeout, non-2xx) come back as a result
- * so they count as attempts; only cancellation rejects.
+ * so they count as attempts; only cancellation rejects. The response body is kept (as a snippet)
+ * only from a public peer: in test mode a private target is allowed, and its answer (a local
+ * node's JSON-RPC reply, say) must not be readable through the delivery log.
  */
 export function postWebhook(url: URL, body: string, headers: Record<string, string>, options: PostOptions): Promise<PostResult> {
   const started = performance.now();
@@ -48,6 +79,18 @@ export function postWebhook(url: URL, body: string, headers: Record<string, stri
       finish({ ok: false, statusCode: null, error: `timed out after ${options.timeoutMs} ms`, responseSnippet: null });
       req.destroy();
     }, options.timeoutMs);
+    if (options.connectTimeoutMs !== undefined) {
+      const connectTimeoutMs = options.connectTimeoutMs;
+      req.on('socket', (socket) => {
+        if (!socket.connecting) return;
+        const connectTimer = setTimeout(() => {
+          finish({ ok: false, statusCode: null, error: `connect timed out after ${connectTimeoutMs} ms`, responseSnippet: null });
+          req.destroy();
+        }, connectTimeoutMs);
+        socket.once('connect', () => clearTimeout(connectTimer));
+        socket.once('close', () => clearTimeout(connectTimer));
+      });
+    }
     const onCancel = () => {
       if (settled) return;
       settled = true;
@@ -60,6 +103,7 @@ export function postWebhook(url: URL, body: string, headers: Record<string, stri
 
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
+      const keepBody = peerIsPublic(res.socket);
       let snippet = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -75,7 +119,7 @@ export function postWebhook(url: URL, body: string, headers: Record<string, stri
           ok: status >= 200 && status < 300,
           statusCode: status,
           error: status >= 200 && status < 300 ? null : `HTTP ${status}`,
-          responseSnippet: snippet.slice(0, RESPONSE_SNIPPET_CHARS) || null,
+          responseSnippet: (keepBody && snippet.slice(0, RESPONSE_SNIPPET_CHARS)) || null,
         });
       res.on('end', done);
       res.on('close', done);
@@ -85,7 +129,7 @@ export function postWebhook(url: URL, body: string, headers: Record<string, stri
       finish({
         ok: false,
         statusCode: null,
-        error: `${err.code ?? 'error'}: ${err.message}`.slice(0, 500),
+        error: describeTransportError(err.code),
         responseSnippet: null,
       }),
     );

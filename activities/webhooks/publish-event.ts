@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { PublishEventInput } from '../../domain/events';
 import { derivedId } from '../../domain/ids';
 
@@ -12,7 +12,11 @@ export interface PublishedEvent {
  * workflow's retries (or a replay after a crash) publish the same event, never a second one.
  */
 export function createStoreEvent(pool: Pool) {
-  return async function storeEvent(input: PublishEventInput, now: Date = new Date()): Promise<PublishedEvent> {
+  return async function storeEvent(
+    input: PublishEventInput,
+    now: Date = new Date(),
+    db: Pool | PoolClient = pool,
+  ): Promise<PublishedEvent> {
     const id = derivedId(
       'evt',
       input.objectType,
@@ -30,7 +34,7 @@ export function createStoreEvent(pool: Pool) {
       livemode: input.livemode,
       data: input.data,
     });
-    const inserted = await pool.query<{ body: string }>(
+    const inserted = await db.query<{ body: string }>(
       `INSERT INTO events (id, merchant_id, livemode, type, object_type, object_id, sequence, body, callback_url)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
        ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id RETURNING body`,

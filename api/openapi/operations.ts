@@ -11,6 +11,7 @@ import {
   ListInvoicesQuery,
   ListQuery,
   ListWithdrawalsQuery,
+  RotateWebhookSecretBody,
   UpdateWebhookEndpointBody,
 } from '../../domain/api-schemas';
 import {
@@ -419,8 +420,11 @@ function webhookEndpointOperations(): Operation[] {
       path: '/webhook-endpoints/:id/rotate-secret',
       operationId: 'rotateWebhookEndpointSecret',
       summary: "Rotate a webhook endpoint's secret",
+      description:
+        'The old secret keeps signing alongside the new one for the grace period (Settle-Signature carries a v1 for each).',
       scope: 'write',
       pathParams: idParam('webhook endpoint'),
+      body: RotateWebhookSecretBody,
       response: { status: 200, description: 'The endpoint with its new secret.', schema: Envelope(WebhookEndpointObject) },
       errors: [invalid, missing('webhook endpoint')],
     },

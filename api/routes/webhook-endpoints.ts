@@ -2,25 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { Pool } from 'pg';
 import { requireDeliverableUrl } from '../require-deliverable-url';
-import { CreateWebhookEndpointBody, IdParam, ListQuery, UpdateWebhookEndpointBody } from '../../domain/api-schemas';
+import {
+  CreateWebhookEndpointBody,
+  IdParam,
+  ListQuery,
+  RotateWebhookSecretBody,
+  UpdateWebhookEndpointBody,
+} from '../../domain/api-schemas';
 import { randomId } from '../../domain/ids';
+import { DEFAULT_SECRET_GRACE_SECONDS, webhookEndpointObject, type WebhookEndpointRow } from '../../domain/webhooks';
 import { authOf, requireScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
 import { encodeCursor, page, pageQuery } from '../pagination';
 import { deliveryObject, SELECT_DELIVERIES, type DeliveryRow } from '../webhook-deliveries';
-
-interface EndpointRow {
-  id: string;
-  livemode: boolean;
-  url: string;
-  description: string | null;
-  events: string[];
-  enabled: boolean;
-  secret: string;
-  created_at: Date;
-  updated_at: Date;
-}
 
 function newSecret(): string {
   return `whsec_${randomBytes(24).toString('hex')}`;
@@ -35,12 +30,12 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
     const auth = authOf(req);
     const body = parse(CreateWebhookEndpointBody, req.body ?? {});
     await requireDeliverableUrl(body.url, auth.livemode, 'url');
-    const row = await pool.query<EndpointRow>(
+    const row = await pool.query<WebhookEndpointRow>(
       `INSERT INTO webhook_endpoints (id, merchant_id, livemode, url, description, events, secret)
        VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING *`,
       [randomId('we'), auth.merchantId, auth.livemode, body.url, body.description ?? null, body.events ?? [], newSecret()],
     );
-    res.status(201).json({ data: endpointObject(row.rows[0]!, { withSecret: true }) });
+    res.status(201).json({ data: webhookEndpointObject(row.rows[0]!, { withSecret: true }) });
   });
 
   router.get('/webhook-endpoints', requireScope('read'), async (req, res) => {
@@ -48,13 +43,13 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
     const q = parse(ListQuery, req.query);
     const params: unknown[] = [auth.merchantId, auth.livemode];
     const tail = pageQuery(q, ['merchant_id = $1', 'livemode = $2', 'deleted_at IS NULL'], params);
-    const rows = await pool.query<EndpointRow>(`SELECT * FROM webhook_endpoints ${tail}`, params);
+    const rows = await pool.query<WebhookEndpointRow>(`SELECT * FROM webhook_endpoints ${tail}`, params);
     const result = page(rows.rows, q.limit, (r) => encodeCursor(r.created_at, r.id));
-    res.json({ ...result, data: result.data.map((r) => endpointObject(r)) });
+    res.json({ ...result, data: result.data.map((r) => webhookEndpointObject(r)) });
   });
 
   router.get('/webhook-endpoints/:id', requireScope('read'), async (req, res) => {
-    res.json({ data: endpointObject(await findEndpoint(pool, req)) });
+    res.json({ data: webhookEndpointObject(await findEndpoint(pool, req)) });
   });
 
   const update = async (req: Request, res: Response) => {
@@ -62,8 +57,11 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
     const existing = await findEndpoint(pool, req);
     const body = parse(UpdateWebhookEndpointBody, req.body ?? {});
     if (body.url !== undefined) await requireDeliverableUrl(body.url, auth.livemode, 'url');
-    const row = await pool.query<EndpointRow>(
-      `UPDATE webhook_endpoints SET url = $2, events = $3, description = $4, enabled = $5, updated_at = now()
+    const row = await pool.query<WebhookEndpointRow>(
+      // Re-enabling (or disabling by hand) starts the failure record afresh.
+      `UPDATE webhook_endpoints SET url = $2, events = $3, description = $4, enabled = $5, updated_at = now(),
+         failing_since = CASE WHEN enabled = $5 THEN failing_since END,
+         disabled_reason = CASE WHEN enabled = $5 THEN disabled_reason END
        WHERE id = $1 AND deleted_at IS NULL RETURNING *`,
       [
         existing.id,
@@ -74,7 +72,7 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
       ],
     );
     if (!row.rows[0]) throw ApiError.notFound('webhook endpoint');
-    res.json({ data: endpointObject(row.rows[0]) });
+    res.json({ data: webhookEndpointObject(row.rows[0]) });
   };
   router.post('/webhook-endpoints/:id', requireScope('write'), update);
   router.patch('/webhook-endpoints/:id', requireScope('write'), update);
@@ -87,12 +85,18 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
 
   router.post('/webhook-endpoints/:id/rotate-secret', requireScope('write'), async (req, res) => {
     const existing = await findEndpoint(pool, req);
-    // The old secret stops working at once; pending retries are signed with the new one.
-    const row = await pool.query<EndpointRow>(
-      'UPDATE webhook_endpoints SET secret = $2, updated_at = now() WHERE id = $1 RETURNING *',
-      [existing.id, newSecret()],
+    const body = parse(RotateWebhookSecretBody, req.body ?? {});
+    const grace = body.grace_period_seconds ?? DEFAULT_SECRET_GRACE_SECONDS;
+    // During the grace every delivery (pending retries too) carries a v1 signature with each secret,
+    // so the receiver can switch whenever it likes; a grace of 0 revokes the old secret at once.
+    const row = await pool.query<WebhookEndpointRow>(
+      `UPDATE webhook_endpoints SET previous_secret = CASE WHEN $3::int > 0 THEN secret END,
+         previous_secret_expires_at = CASE WHEN $3::int > 0 THEN now() + make_interval(secs => $3::int) END,
+         secret = $2, updated_at = now()
+       WHERE id = $1 RETURNING *`,
+      [existing.id, newSecret(), grace],
     );
-    res.json({ data: endpointObject(row.rows[0]!, { withSecret: true }) });
+    res.json({ data: webhookEndpointObject(row.rows[0]!, { withSecret: true }) });
   });
 
   router.get('/webhook-endpoints/:id/deliveries', requireScope('read'), async (req, res) => {
@@ -108,28 +112,13 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
   return router;
 }
 
-async function findEndpoint(pool: Pool, req: Request, options: { includeDeleted?: boolean } = {}): Promise<EndpointRow> {
+async function findEndpoint(pool: Pool, req: Request, options: { includeDeleted?: boolean } = {}): Promise<WebhookEndpointRow> {
   const auth = authOf(req);
   const id = parse(IdParam, req.params.id, 'id');
-  const row = await pool.query<EndpointRow>(
+  const row = await pool.query<WebhookEndpointRow>(
     `SELECT * FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND livemode = $3 ${options.includeDeleted ? '' : 'AND deleted_at IS NULL'}`,
     [id, auth.merchantId, auth.livemode],
   );
   if (!row.rows[0]) throw ApiError.notFound('webhook endpoint');
   return row.rows[0];
-}
-
-function endpointObject(r: EndpointRow, options: { withSecret?: boolean } = {}) {
-  return {
-    id: r.id,
-    object: 'webhook_endpoint' as const,
-    livemode: r.livemode,
-    url: r.url,
-    description: r.description,
-    events: r.events,
-    enabled: r.enabled,
-    ...(options.withSecret ? { secret: r.secret } : {}),
-    created_at: new Date(r.created_at).toISOString(),
-    updated_at: new Date(r.updated_at).toISOString(),
-  };
 }

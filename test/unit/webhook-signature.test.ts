@@ -24,7 +24,7 @@ const body = JSON.stringify({
 
 describe('webhook signatures', () => {
   test('when a receiver verifies X-Webhook-Signature with the seed code on the parsed body, then it is accepted', () => {
-    const headers = webhookHeaders(body, secret, 'evt_1', 1_700_000_000);
+    const headers = webhookHeaders(body, [secret], 'evt_1', 1_700_000_000);
     expect(verifyWebhook(JSON.parse(body), headers['X-Webhook-Signature']!, secret)).toBe(true);
   });
 
@@ -56,8 +56,44 @@ describe('webhook signatures', () => {
     expect(verifySettleSignature(header.replace(`t=${t}`, `t=${t + 1}`), body, secret, t)).toBe(false);
   });
 
+  test('when a rotated secret is in its grace period, then Settle-Signature carries a v1 for each secret and X-Webhook-Signature the new one', () => {
+    const t = 1_700_000_000;
+    const headers = webhookHeaders(body, ['whsec_new', secret], 'evt_1', t);
+    const v1s = headers['Settle-Signature']!.split(',').filter((p) => p.startsWith('v1='));
+    expect(v1s).toHaveLength(2);
+    expect(verifySettleSignature(headers['Settle-Signature']!, body, secret, t)).toBe(true);
+    expect(verifySettleSignature(headers['Settle-Signature']!, body, 'whsec_new', t)).toBe(true);
+    expect(verifySettleSignature(headers['Settle-Signature']!, body, 'whsec_other', t)).toBe(false);
+    expect(headers['X-Webhook-Signature']).toBe(bodySignature(body, 'whsec_new'));
+  });
+
+  test('when a Settle-Signature header is malformed, then it does not verify and nothing throws', () => {
+    const t = 1_700_000_000;
+    const mac = timestampedSignature(body, secret, t).split('v1=')[1]!;
+    for (const header of [
+      '',
+      ',,,',
+      '=',
+      't=',
+      'v1=',
+      `t=${t}`,
+      `v1=${mac}`,
+      `t=abc,v1=${mac}`,
+      `t=${t}.5,v1=${mac}`,
+      `t=-${t},v1=${mac}`,
+      `t=1e9,v1=${mac}`,
+      `t=${t},v1=zz${mac.slice(2)}`,
+      `t=${t},v1=${mac.slice(1)}`,
+      `t=${t},v1=${mac}00`,
+      `t=${'9'.repeat(400)},v1=${mac}`,
+      'x'.repeat(100_000),
+    ]) {
+      expect(verifySettleSignature(header, body, secret, t)).toBe(false);
+    }
+  });
+
   test('when the delivery headers are built, then they carry the event id, content type and user agent', () => {
-    expect(webhookHeaders(body, secret, 'evt_1', 1)).toMatchObject({
+    expect(webhookHeaders(body, [secret], 'evt_1', 1)).toMatchObject({
       'Content-Type': 'application/json',
       'User-Agent': 'Settle-Webhooks/1',
       'Settle-Event-Id': 'evt_1',

@@ -1,4 +1,5 @@
 import { checkWebhookUrl, classifyAddress, type Resolver } from '../../activities/webhooks/check-url';
+import { describeTransportError } from '../../activities/webhooks/post-webhook';
 
 const resolvesTo =
   (...addresses: string[]): Resolver =>
@@ -97,6 +98,24 @@ describe('webhook URL checks', () => {
     expect(
       await checkWebhookUrl('https://hooks.example.com/', true, resolvesTo('93.184.216.34', '2606:2800:220:1::')),
     ).toMatchObject({ ok: true });
+  });
+
+  test('when a name resolves to a private address, then the refusal names neither the address nor its network', async () => {
+    for (const address of ['10.20.30.40', '169.254.169.254', 'fd00::abcd', '127.0.0.1']) {
+      const check = await checkWebhookUrl('https://internal.example.com/', true, resolvesTo('93.184.216.34', address));
+      expect(check).toEqual({
+        ok: false,
+        code: 'url_not_public',
+        reason: 'internal.example.com resolves to an address that is not public',
+      });
+    }
+  });
+
+  test('when a transport error is recorded, then its wording carries the code but no address', () => {
+    expect(describeTransportError('ECONNREFUSED')).toBe('ECONNREFUSED: connection refused');
+    expect(describeTransportError('EADDRNOTPUBLIC')).toBe('EADDRNOTPUBLIC: host does not resolve to public addresses only');
+    expect(describeTransportError('ESOMETHINGNEW')).toBe('ESOMETHINGNEW: request failed');
+    expect(describeTransportError(undefined)).toBe('error: request failed');
   });
 
   test('when in live mode the host does not resolve, then the URL is refused', async () => {
