@@ -1,62 +1,113 @@
-import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import { Pool } from 'pg';
-import { migrate } from '../activities/db/migrate';
-import { createMerchant } from '../activities/db/merchants';
-import { lookupAddressOwners } from '../activities/chain/scan-blocks';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchAddressLookup } from './address-lookup';
+import { benchCatchUp } from './catch-up';
+import { benchConfirmingAtOnce } from './confirming-at-once';
+import { benchDepositLatency } from './deposit-latency';
+import { startBenchStack } from './dev-stack';
+import { benchIdleCpu } from './idle-cpu';
+import { benchInvoiceCreate } from './invoice-create';
+import { type BenchRow, renderTable } from './table';
 
 /**
- * Speed targets, measured here and never in timed tests.
+ * `npm run bench`: starts its own dev stack (as `npm start` does, on free ports and a temporary
+ * data directory), measures every figure of the speed targets beside its baseline, prints one
+ * table and writes it to bench/RESULTS.md. Sizes are arguments; their values are printed with the
+ * results so any run can be repeated. Speed targets live here, never in timed tests.
  *
- * Watcher matching: the chain watcher matches each scanned batch of transfer recipients against
- * all of Settle's addresses. Target: the lookup for a 500-recipient batch stays under 20 ms and
- * does not grow with the number of open addresses (10k → 200k).
- *
- *   DATABASE_URL=postgres://… npm run bench
+ *   npm run bench [-- --idle-seconds 600 --deposits 10000 --only invoice-create,idle-cpu]
  */
+const { values: args } = parseArgs({
+  options: {
+    'idle-seconds': { type: 'string', default: '60' },
+    'create-sequential': { type: 'string', default: '100' },
+    'create-concurrent': { type: 'string', default: '400' },
+    clients: { type: 'string', default: '16' },
+    'open-invoices': { type: 'string', default: '300' },
+    'latency-rounds': { type: 'string', default: '4' },
+    'latency-per-round': { type: 'string', default: '4' },
+    'catch-up-blocks': { type: 'string', default: '10000' },
+    'catch-up-transfers': { type: 'string', default: '100' },
+    deposits: { type: 'string', default: '200' },
+    'lookup-sizes': { type: 'string', default: '1000,10000,100000,1000000' },
+    only: { type: 'string', default: '' },
+    out: { type: 'string', default: path.join(__dirname, 'RESULTS.md') },
+  },
+});
+
 async function main(): Promise<void> {
-  const admin = new Pool({ connectionString: process.env.DATABASE_URL });
-  const db = `settle_bench_${randomBytes(4).toString('hex')}`;
-  await admin.query(`CREATE DATABASE ${db}`);
-  const url = new URL(process.env.DATABASE_URL!);
-  url.pathname = `/${db}`;
-  const pool = new Pool({ connectionString: url.toString() });
+  const n = (k: keyof typeof args) => Number(args[k]);
+  const only = new Set(String(args.only).split(',').filter(Boolean));
+  const wanted = (figure: string) => !only.size || only.has(figure);
+  const began = Date.now();
+  const rows: BenchRow[] = [];
+  const log = (msg: string) => console.log(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(3)} s] ${msg}`);
+
+  log('starting the dev stack');
+  const stack = await startBenchStack();
   try {
-    await migrate(pool);
-    const merchant = await createMerchant(pool, { name: 'bench' });
-    let total = 0;
-    for (const target of [10_000, 50_000, 200_000]) {
-      await pool.query(
-        `INSERT INTO addresses (network, address, merchant_id, livemode, derivation_index, owner_type, owner_id)
-         SELECT 'bsc', '0x' || substr(md5(random()::text) || md5(random()::text), 1, 40), $1, true, g, 'invoice', 'inv_' || g
-         FROM generate_series($2::int, $3::int) g`,
-        [merchant.id, total + 1, target],
-      );
-      total = target;
-      await pool.query('ANALYZE addresses');
-      const known = (await pool.query<{ address: string }>('SELECT address FROM addresses ORDER BY random() LIMIT 50')).rows.map(
-        (r) => r.address,
-      );
-      const batch = [...known, ...Array.from({ length: 450 }, () => `0x${randomBytes(20).toString('hex')}`)];
-      const times: number[] = [];
-      for (let i = 0; i < 50; i++) {
-        const start = performance.now();
-        const found = await lookupAddressOwners(pool, 'bsc', batch);
-        times.push(performance.now() - start);
-        if (found.size !== known.length) throw new Error(`expected ${known.length} matches, got ${found.size}`);
-      }
-      times.sort((a, b) => a - b);
-      const p50 = times[Math.floor(times.length / 2)]!;
-      const p95 = times[Math.floor(times.length * 0.95)]!;
-      console.log(
-        `addresses=${total.toString().padStart(7)}  500-recipient lookup  p50=${p50.toFixed(2)} ms  p95=${p95.toFixed(2)} ms  ${p95 < 20 ? 'OK' : 'OVER TARGET'}`,
-      );
+    log(`stack up: API ${stack.apiUrl}, Temporal ${stack.temporalAddress}`);
+    const figures: Array<[string, () => Promise<BenchRow[]>]> = [
+      // Idle first, on the fresh stack, before any traffic.
+      ['idle-cpu', () => benchIdleCpu(stack, n('idle-seconds'))],
+      [
+        'invoice-create',
+        () =>
+          benchInvoiceCreate(stack, {
+            sequential: n('create-sequential'),
+            concurrentTotal: n('create-concurrent'),
+            clients: n('clients'),
+          }),
+      ],
+      ['deposit-latency', () => benchDepositLatency(stack, n('latency-rounds'), n('latency-per-round'))],
+      ['confirming-at-once', () => benchConfirmingAtOnce(stack, n('deposits'))],
+      ['catch-up', () => benchCatchUp(stack, n('catch-up-blocks'), n('catch-up-transfers'))],
+      ['lookup', () => benchAddressLookup(stack, String(args['lookup-sizes']).split(',').map(Number))],
+      [
+        'invoice-create-loaded',
+        async () => {
+          // The issue's second case: a stack already holding open invoices (the runs above add theirs).
+          const open = n('open-invoices');
+          await benchInvoiceCreate(stack, { sequential: 1, concurrentTotal: open, clients: n('clients') });
+          return benchInvoiceCreate(
+            stack,
+            { sequential: n('create-sequential'), concurrentTotal: n('create-concurrent'), clients: n('clients') },
+            `, ≥ ${open + n('create-concurrent') + n('create-sequential')} open invoices`,
+          );
+        },
+      ],
+    ];
+    for (const [name, run] of figures) {
+      if (!wanted(name)) continue;
+      log(`measuring ${name}`);
+      const measured = await run();
+      for (const row of measured) log(`${row.figure}: ${row.settle} (baseline ${row.baseline})`);
+      rows.push(...measured);
     }
   } finally {
-    await pool.end();
-    await admin.query(`DROP DATABASE ${db} WITH (FORCE)`);
-    await admin.end();
+    log('stopping the dev stack');
+    await stack.stop();
   }
+
+  const table = renderTable(rows);
+  const notes = rows.filter((r) => r.note).map((r) => `- ${r.figure}: ${r.note}`);
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
+  const settings = Object.entries(args)
+    .filter(([k]) => k !== 'out')
+    .map(([k, v]) => `--${k} ${v || '(all)'}`)
+    .join(' ');
+  console.log(`\n${table}\n\n${notes.join('\n')}\n`);
+  writeFileSync(
+    String(args.out),
+    `# Bench results\n\nLatest \`npm run bench\`, ${new Date().toISOString()}, ${((Date.now() - began) / 1000).toFixed(0)} s.\n\n` +
+      `Machine: ${machine}; load average at the end ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}.\n\n` +
+      `Settings: \`${settings}\`\n\n${table}\n\n${notes.join('\n')}\n`,
+  );
 }
 
 main().catch((err) => {

@@ -15,10 +15,11 @@ import { startEmbeddedPostgres, stopChild } from './processes';
 /**
  * `npm start`: the whole of Settle on one machine, on embedded defaults, supervised.
  * TEMPORAL_ADDRESS, DATABASE_URL and SETTLE_NETWORKS_FILE each switch one part to an external one.
- * Everything is kept in ./.data, so a second start reuses the data of the first.
+ * Everything is kept in ./.data (SETTLE_DEV_DATA), so a second start reuses the data of the first.
  */
 const ROOT = path.resolve(__dirname, '../..');
-const DATA = path.join(ROOT, '.data');
+// SETTLE_DEV_DATA lets a second stack (the bench's) run beside the developer's own.
+const DATA = path.resolve(process.env.SETTLE_DEV_DATA ?? path.join(ROOT, '.data'));
 const PORTS = {
   api: Number(process.env.PORT ?? 3000),
   temporal: Number(process.env.SETTLE_DEV_TEMPORAL_PORT ?? 7233),

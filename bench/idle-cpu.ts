@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import type { BenchStack } from './dev-stack';
+import type { BenchRow } from './table';
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU of every process of the stack while nothing uses it, per process kind and in total. */
+export async function benchIdleCpu(stack: BenchStack, seconds: number): Promise<BenchRow[]> {
+  const pids = stack.pids();
+  const before = new Map(pids.map((pid) => [pid, cpuTicks(pid)]));
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const byKind = new Map<string, number>();
+  let total = 0;
+  for (const pid of pids) {
+    const start = before.get(pid);
+    const end = cpuTicks(pid);
+    if (start === undefined || end === undefined) continue;
+    const share = (end - start) / TICKS_PER_SECOND / seconds;
+    total += share;
+    const kind = processKind(pid);
+    byKind.set(kind, (byKind.get(kind) ?? 0) + share);
+  }
+  const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+  const breakdown = [...byKind.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${pct(v)}`)
+    .join(', ');
+  return [
+    {
+      figure: `idle CPU of the dev stack, ${seconds} s`,
+      baseline: '—',
+      settle: `${pct(total)} of a core`,
+      ratio: '—',
+      target: '≤ 10 % of one core',
+      met: total <= 0.1,
+      note: breakdown,
+    },
+  ];
+}
+
+function cpuTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+function processKind(pid: number): string {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+    if (cmd.includes('worker/main')) return 'worker';
+    if (cmd.includes('api/main')) return 'api';
+    if (cmd.includes('dev-stack/start')) return 'supervisor';
+    if (cmd.includes('temporal')) return 'temporal';
+    if (cmd.includes('anvil')) return 'anvil';
+    if (cmd.includes('postgres')) return 'postgres';
+    return cmd.split(' ')[0]!.split('/').pop() ?? String(pid);
+  } catch {
+    return String(pid);
+  }
+}
