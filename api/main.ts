@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { ApiEnv, loadNetworkRegistry, parseEnv } from '../config/env';
 import { createPool } from '../activities/db/pool';
+import { connectWithBackoff } from '../activities/temporal/connect-with-backoff';
 import { createApp } from './app';
 import { API_ROUTERS } from './routers';
 
@@ -8,7 +9,8 @@ import { API_ROUTERS } from './routers';
 async function main(): Promise<void> {
   const env = parseEnv(ApiEnv);
   const pool = createPool(env.DATABASE_URL);
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const address = env.TEMPORAL_ADDRESS;
+  const connection = await connectWithBackoff(address, () => Connection.connect({ address, connectTimeout: 2000 }));
   const app = createApp(
     {
       pool,

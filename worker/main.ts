@@ -2,6 +2,7 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { migrate } from '../activities/db/migrate';
 import { createPool } from '../activities/db/pool';
+import { connectWithBackoff } from '../activities/temporal/connect-with-backoff';
 import { loadNetworkRegistry, parseEnv, WorkerEnv } from '../config/env';
 import { createSettleWorker } from './create-worker';
 import { registerSearchAttributes } from './register-search-attributes';
@@ -14,8 +15,9 @@ async function main(): Promise<void> {
   const applied = await migrate(pool);
   if (applied.length) console.log(`applied migrations: ${applied.join(', ')}`);
   const registry = loadNetworkRegistry(env.SETTLE_NETWORKS_FILE);
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const address = env.TEMPORAL_ADDRESS;
+  const connection = await connectWithBackoff(address, () => NativeConnection.connect({ address }));
+  const clientConnection = await connectWithBackoff(address, () => Connection.connect({ address, connectTimeout: 2000 }));
   await registerSearchAttributes(clientConnection, env.TEMPORAL_NAMESPACE);
 
   const worker = await createSettleWorker({

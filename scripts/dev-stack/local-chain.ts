@@ -24,31 +24,48 @@ export interface LocalChain {
  * Starts Anvil on 127.0.0.1. Without `blockTimeSeconds` it mines one block per transaction, and
  * tests mine further blocks themselves (anvil_mine) to add confirmations.
  */
-export async function startAnvil(options: {
+export interface AnvilOptions {
   port: number;
   blockTimeSeconds?: number;
+  /** Chain state is loaded from this file and saved to it every few seconds and on exit. */
   stateFile?: string;
   quiet?: boolean;
-}): Promise<LocalChain> {
+}
+
+export function anvilArgs(options: AnvilOptions): string[] {
   const args = ['--host', '127.0.0.1', '--port', String(options.port), '--chain-id', '31337'];
   if (options.blockTimeSeconds) args.push('--block-time', String(options.blockTimeSeconds));
-  if (options.stateFile) args.push('--state', options.stateFile);
+  // Saved periodically too, so a killed node restarts with (nearly) the chain it had.
+  if (options.stateFile) args.push('--state', options.stateFile, '--state-interval', '5');
   if (options.quiet !== false) args.push('--silent');
-  // Not inheriting our stdio: a leaked child would otherwise hold the caller's pipes open.
-  const child = spawn(anvilBinary(), args, { stdio: options.quiet === false ? 'inherit' : 'ignore' });
-  const rpcUrl = `http://127.0.0.1:${options.port}`;
-  const provider = new JsonRpcProvider(rpcUrl, 31337, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
-  const deadline = Date.now() + 30_000;
+  return args;
+}
+
+export function localProvider(rpcUrl: string): JsonRpcProvider {
+  return new JsonRpcProvider(rpcUrl, 31337, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
+}
+
+/** Resolves once the node at `provider` answers; `exited` reports a child that died meanwhile. */
+export async function waitForChain(provider: JsonRpcProvider, exited: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`anvil exited with code ${child.exitCode}`);
+    if (exited()) throw new Error('anvil exited');
     try {
       await provider.getBlockNumber();
-      break;
+      return;
     } catch {
-      if (Date.now() > deadline) throw new Error('anvil did not answer within 30 s');
+      if (Date.now() > deadline) throw new Error(`anvil did not answer within ${timeoutMs / 1000} s`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+export async function startAnvil(options: AnvilOptions): Promise<LocalChain> {
+  // Not inheriting our stdio: a leaked child would otherwise hold the caller's pipes open.
+  const child = spawn(anvilBinary(), anvilArgs(options), { stdio: options.quiet === false ? 'inherit' : 'ignore' });
+  const rpcUrl = `http://127.0.0.1:${options.port}`;
+  const provider = localProvider(rpcUrl);
+  await waitForChain(provider, () => child.exitCode !== null);
   return {
     rpcUrl,
     provider,

@@ -38,20 +38,23 @@ export function provisionedBinaries(): { temporalCli?: string; testServer?: stri
 export async function startEmbeddedPostgres(
   dataDir: string,
   port: number,
-): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+): Promise<{ url: string; dataDir: string; child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [path.join(__dirname, 'embedded-postgres.mjs'), dataDir, String(port)], {
+    env: process.env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, dataDir: actualDir } = await new Promise<{ url: string; dataDir: string }>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const m = out.match(/READY (\S+)/);
-      if (m) resolve(m[1]!);
+      const m = out.match(/READY (\S+) DATADIR (.+)\n/);
+      if (m) resolve({ url: m[1]!, dataDir: m[2]! });
     });
-    child.once('exit', (code) => reject(new Error(`embedded postgres exited with code ${code}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`embedded PostgreSQL exited with code ${code} (its reason and the fix are printed above)`)),
+    );
   });
-  return { url, child, stop: () => stopChild(child) };
+  return { url, dataDir: actualDir, child, stop: () => stopChild(child) };
 }
 
 export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -1,7 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Pool } from 'pg';
 import { migrate } from '../../activities/db/migrate';
@@ -9,8 +11,8 @@ import { createApiKey, createMerchant } from '../../activities/db/merchants';
 import { hashApiKey } from '../../domain/api-key';
 import { NetworkRegistryConfig } from '../../domain/networks';
 import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
-import { deployTestToken, startAnvil, type LocalChain } from './local-chain';
-import { startEmbeddedPostgres, stopChild } from './processes';
+import { anvilArgs, anvilBinary, deployTestToken, localProvider } from './local-chain';
+import { Supervisor } from './supervisor';
 
 /**
  * `npm start`: the whole of Settle on one machine, on embedded defaults, supervised.
@@ -29,6 +31,8 @@ const PORTS = {
 };
 const log = (msg: string) => console.log(`[settle] ${msg}`);
 const cleanups: Array<() => Promise<void>> = [];
+const supervisor = new Supervisor(log);
+let stopping = false;
 
 async function main(): Promise<void> {
   // Traversable by the unprivileged user embedded PostgreSQL runs as under root; the secrets in it are 0600.
@@ -55,10 +59,19 @@ async function main(): Promise<void> {
     // Local development: test-mode webhooks may go to a receiver on this machine.
     SETTLE_TEST_MODE_PRIVATE_WEBHOOKS: 'true',
   };
-  supervise('worker', ['worker/main.ts'], { ...env, SETTLE_MASTER_SEED: masterSeed, SETTLE_WATCH_NETWORKS: 'local' });
+  const tsx = (entry: string) => [require.resolve('tsx/cli'), entry];
+  supervisor.run({
+    name: 'worker',
+    command: process.execPath,
+    args: tsx('worker/main.ts'),
+    cwd: ROOT,
+    env: { ...env, SETTLE_MASTER_SEED: masterSeed, SETTLE_WATCH_NETWORKS: 'local' },
+  });
   // The API gets no seed: it never holds key material.
-  supervise('api', ['api/main.ts'], env);
-  await waitForHttp(`http://127.0.0.1:${PORTS.api}/health`);
+  supervisor.run({ name: 'api', command: process.execPath, args: tsx('api/main.ts'), cwd: ROOT, env });
+  await waitFor('the API', async () => {
+    if (!(await fetch(`http://127.0.0.1:${PORTS.api}/health`)).ok) throw new Error('not ready');
+  });
 
   console.log(`
   Settle is running.
@@ -71,13 +84,34 @@ async function main(): Promise<void> {
 `);
 }
 
+/** The Temporal dev server, supervised; without a provisioned CLI the SDK downloads one (unsupervised). */
 async function startTemporal(): Promise<string> {
   const cli = execFileSync('bash', [path.join(ROOT, 'scripts/provision/temporal-cli.sh')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
     .toString()
     .trim();
-  log(`starting Temporal dev server (${cli || 'SDK download'}) with its Web UI`);
+  const address = `127.0.0.1:${PORTS.temporal}`;
+  if (!cli) return startDownloadedTemporal();
+  log(`starting Temporal dev server (${cli}) with its Web UI`);
+  supervisor.run({
+    name: 'temporal',
+    command: cli,
+    args: [
+      ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(PORTS.temporal)],
+      ...['--ui-port', String(PORTS.temporalUi), '--db-filename', path.join(DATA, 'temporal.db'), '--log-level', 'error'],
+      ...ALL_SEARCH_ATTRIBUTES.flatMap((a) => [
+        '--search-attribute',
+        `${a.name}=${TypedSearchAttributes.toMetadataType(a.type)}`,
+      ]),
+    ],
+  });
+  await waitFor('Temporal', async () => (await Connection.connect({ address, connectTimeout: 1000 })).close());
+  return address;
+}
+
+async function startDownloadedTemporal(): Promise<string> {
+  log('starting Temporal dev server (SDK download; not restarted if it dies)');
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       ip: '127.0.0.1',
@@ -86,7 +120,6 @@ async function startTemporal(): Promise<string> {
       uiPort: PORTS.temporalUi,
       dbFilename: path.join(DATA, 'temporal.db'),
       searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
-      ...(cli ? { executable: { type: 'existing-path' as const, path: cli } } : {}),
     },
   });
   cleanups.push(() => env.teardown());
@@ -95,35 +128,44 @@ async function startTemporal(): Promise<string> {
 
 async function startDatabase(): Promise<string> {
   log('starting embedded PostgreSQL (data in .data/postgres)');
-  const pg = await startEmbeddedPostgres(path.join(DATA, 'postgres'), PORTS.postgres);
-  cleanups.push(() => pg.stop());
-  const admin = new Pool({ connectionString: pg.url, max: 1 });
-  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'settle'");
-  if (!exists.rowCount) await admin.query('CREATE DATABASE settle');
-  await admin.end();
-  return pg.url.replace(/\/postgres$/, '/settle');
+  const url = `postgres://settle:settle@127.0.0.1:${PORTS.postgres}/postgres`;
+  supervisor.run({
+    name: 'postgres',
+    command: process.execPath,
+    args: [path.join(__dirname, 'embedded-postgres.mjs'), path.join(DATA, 'postgres'), String(PORTS.postgres)],
+  });
+  await waitFor('PostgreSQL', async () => {
+    const admin = new Pool({ connectionString: url, max: 1 });
+    try {
+      const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'settle'");
+      if (!exists.rowCount) await admin.query('CREATE DATABASE settle');
+    } finally {
+      await admin.end();
+    }
+  });
+  return url.replace(/\/postgres$/, '/settle');
 }
 
 /** Anvil with state kept in .data, the test USDT deployed once, and a networks file pointing at both. */
 async function startChain(): Promise<string> {
   log(`starting local chain (Anvil) on 127.0.0.1:${PORTS.chain}`);
-  const chain: LocalChain = await startAnvil({
-    port: PORTS.chain,
-    blockTimeSeconds: 1,
-    stateFile: path.join(DATA, 'anvil-state.json'),
-  });
-  cleanups.push(() => chain.stop());
+  const options = { port: PORTS.chain, blockTimeSeconds: 1, stateFile: path.join(DATA, 'anvil-state.json') };
+  supervisor.run({ name: 'anvil', command: anvilBinary(), args: anvilArgs(options) });
+  const rpcUrl = `http://127.0.0.1:${PORTS.chain}`;
+  const provider = localProvider(rpcUrl);
+  await waitFor('Anvil', () => provider.getBlockNumber());
   const recordFile = path.join(DATA, 'chain.json');
   let token = existsSync(recordFile) ? (JSON.parse(readFileSync(recordFile, 'utf8')).token as string) : '';
-  if (!token || (await chain.provider.getCode(token)) === '0x') {
-    token = await deployTestToken(chain.provider, Number(process.env.SETTLE_DEV_TOKEN_DECIMALS ?? 18));
+  if (!token || (await provider.getCode(token)) === '0x') {
+    token = await deployTestToken(provider, Number(process.env.SETTLE_DEV_TOKEN_DECIMALS ?? 18));
     writeFileSync(recordFile, JSON.stringify({ token }));
     log(`deployed test USDT at ${token}`);
   }
+  provider.destroy();
   const base = NetworkRegistryConfig.parse(JSON.parse(readFileSync(path.join(ROOT, 'config/networks.json'), 'utf8')));
   const decimals = Number(process.env.SETTLE_DEV_TOKEN_DECIMALS ?? 18);
   base.networks = base.networks.map((n) =>
-    n.id === 'local' ? { ...n, rpcUrls: [chain.rpcUrl], tokens: [{ symbol: 'USDT', address: token, decimals }] } : n,
+    n.id === 'local' ? { ...n, rpcUrls: [rpcUrl], tokens: [{ symbol: 'USDT', address: token, decimals }] } : n,
   );
   const file = path.join(DATA, 'networks.json');
   writeFileSync(file, JSON.stringify(base, null, 2));
@@ -159,45 +201,25 @@ function readOrCreateSecret(name: string, create: () => string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-const children = new Map<string, ChildProcess>();
-let stopping = false;
-
-/** Runs a Settle process and restarts it (with a pause) if it dies, as a process supervisor would. */
-function supervise(name: string, args: string[], env: NodeJS.ProcessEnv): void {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const prefix = (chunk: Buffer) => chunk.toString().replace(/^(?=.)/gm, `[${name}] `);
-  child.stdout!.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
-  child.stderr!.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
-  children.set(name, child);
-  child.once('exit', (code) => {
-    if (stopping) return;
-    log(`${name} exited with code ${code}; restarting in 2 s`);
-    setTimeout(() => supervise(name, args, env), 2000);
-  });
-}
-
-async function waitForHttp(url: string, timeoutMs = 120_000): Promise<void> {
+/** Retries `attempt` until it succeeds, for a dependency the supervisor has just started. */
+async function waitFor(what: string, attempt: () => Promise<unknown>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  for (;;) {
     try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
+      await attempt();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs / 1000} s`, { cause: err });
+      await new Promise((r) => setTimeout(r, 250));
     }
-    await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
 }
 
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   log('stopping');
-  await Promise.all([...children.values()].map((c) => stopChild(c)));
+  await supervisor.stopAll();
   for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => console.error(e));
   process.exit(code);
 }
