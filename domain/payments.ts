@@ -106,8 +106,16 @@ export type DepositSnapshot = z.infer<typeof DepositSnapshot>;
 export const DepositUpdate = InvoiceDepositRef;
 export type DepositUpdate = InvoiceDepositRef;
 
+/**
+ * What the chain says about a deposit's transfer: `canonical` (in the node's chain, this deep),
+ * `unknown` (the node cannot tell yet: a lagging backend, a missing receipt or block at a height it
+ * has not passed by enough), or `gone` (proven: its block was replaced at a height the node passed
+ * by the required confirmations). `canonical` is false only when gone, so older workflow code that
+ * reads just that flag keeps waiting on `unknown`.
+ */
 export const VerifyResult = z.object({
   canonical: z.boolean(),
+  state: z.enum(['canonical', 'unknown', 'gone']).optional(),
   confirmations: z.number().int(),
   blockNumber: z.number().int(),
   blockHash: z.string(),
