@@ -51,6 +51,8 @@ export const InvoiceDepositRef = z.object({
   amount: BaseUnits,
   txHash: z.string(),
   detectedAt: z.string(),
+  /** The transfer's block timestamp (ISO), when known: decides whether it arrived before expiry. */
+  blockTimestamp: z.string().optional(),
 });
 export type InvoiceDepositRef = z.infer<typeof InvoiceDepositRef>;
 
@@ -78,6 +80,8 @@ export const DepositInput = z.object({
   logIndex: z.number().int(),
   blockNumber: z.number().int(),
   blockHash: z.string(),
+  /** The block's own timestamp (ISO): decides whether the payment was on time. Absent in deposits detected before it was recorded. */
+  blockTimestamp: z.string().optional(),
   from: z.string(),
   to: z.string(),
   currency: z.string(),
@@ -99,6 +103,8 @@ export const DepositSnapshot = DepositInput.extend({
   status: z.enum(DepositStatus),
   confirmations: z.number().int(),
   version: z.number().int(),
+  /** When this workflow chain started (ISO): orders a restarted deposit's writes after the failed one's. */
+  lifecycle: z.string().optional(),
 });
 export type DepositSnapshot = z.infer<typeof DepositSnapshot>;
 

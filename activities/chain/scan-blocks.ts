@@ -1,11 +1,12 @@
-import type { Block, JsonRpcProvider } from 'ethers';
+import type { JsonRpcProvider } from 'ethers';
 import type { Pool } from 'pg';
 import type { DepositInput } from '../../domain/payments';
 import { workflowIds } from '../../domain/payments';
 import { inTransaction } from '../db/pool';
-import { erc20Interface, topicToAddress, TRANSFER_TOPIC } from './erc20';
-import { getLogsSplitting } from './get-logs-split';
+import { erc20Interface, topicToAddress } from './erc20';
+import { fetchBlocks, type ScannedBlock } from './fetch-blocks';
 import type { ChainProviders } from './providers';
+import { transferLogsOf } from './transfer-logs';
 
 /** Blocks scanned per activity call; bounded so one call stays well inside its timeout. */
 const MAX_BLOCKS_PER_SCAN = 200;
@@ -27,6 +28,7 @@ interface Candidate {
   logIndex: number;
   blockNumber: number;
   blockHash: string;
+  blockTimestamp: string;
   from: string;
   to: string;
   contract: string | null;
@@ -47,41 +49,47 @@ export function createScanBlocks(pool: Pool, chains: ChainProviders, startDeposi
     const cursor = await readCursor(pool, networkId, head);
     if (cursor > head) return { from: cursor, to: head, head, caughtUp: true, depositsStarted: 0 };
 
-    const to = Math.min(head, cursor + MAX_BLOCKS_PER_SCAN - 1);
-    const blocks = await fetchBlocks(provider, cursor, to);
+    const wanted = Math.min(head, cursor + MAX_BLOCKS_PER_SCAN - 1);
+    // Behind a load balancer the backend answering may lag the reported head: scan only the blocks
+    // it returned, and only as far as the logs answer provably covers them.
+    let blocks = await fetchBlocks(provider, cursor, wanted);
     const forkAt = await findFork(pool, networkId, provider, cursor, blocks);
     if (forkAt !== undefined) {
       await rewind(pool, networkId, forkAt);
       return { from: cursor, to: forkAt - 1, head, caughtUp: false, depositsStarted: 0, reorgFrom: forkAt };
     }
+    const contracts = network.tokens.map((t) => t.address.toLowerCase());
+    const { logs, coveredBlocks } = await transferLogsOf(provider, contracts, blocks);
+    blocks = blocks.slice(0, coveredBlocks);
+    if (!blocks.length) return { from: cursor, to: cursor - 1, head, caughtUp: true, depositsStarted: 0 };
+    const to = blocks[blocks.length - 1]!.number;
+    const timestamps = new Map(blocks.map((b) => [b.number, new Date(b.timestamp * 1000).toISOString()]));
 
     const candidates: Candidate[] = [];
-    const contracts = network.tokens.map((t) => t.address.toLowerCase());
-    if (contracts.length) {
-      const logs = await getLogsSplitting(provider, { address: contracts, topics: [TRANSFER_TOPIC] }, cursor, to);
-      for (const log of logs) {
-        if (log.removed || log.topics.length !== 3) continue;
-        const parsed = erc20Interface.parseLog(log);
-        candidates.push({
-          txHash: log.transactionHash,
-          logIndex: log.index,
-          blockNumber: log.blockNumber,
-          blockHash: log.blockHash,
-          from: topicToAddress(log.topics[1]!),
-          to: topicToAddress(log.topics[2]!),
-          contract: log.address.toLowerCase(),
-          amount: parsed?.args[2] as bigint,
-        });
-      }
+    for (const log of logs) {
+      if (log.removed || log.topics.length !== 3) continue;
+      const parsed = erc20Interface.parseLog(log);
+      candidates.push({
+        txHash: log.transactionHash,
+        logIndex: log.index,
+        blockNumber: log.blockNumber,
+        blockHash: log.blockHash,
+        blockTimestamp: timestamps.get(log.blockNumber)!,
+        from: topicToAddress(log.topics[1]!),
+        to: topicToAddress(log.topics[2]!),
+        contract: log.address.toLowerCase(),
+        amount: parsed?.args[2] as bigint,
+      });
     }
     for (const block of blocks) {
-      for (const tx of block.prefetchedTransactions) {
+      for (const tx of block.transactions) {
         if (!tx.to || tx.value === 0n) continue;
         candidates.push({
           txHash: tx.hash,
           logIndex: -1,
           blockNumber: block.number,
-          blockHash: block.hash!,
+          blockHash: block.hash,
+          blockTimestamp: timestamps.get(block.number)!,
           from: tx.from.toLowerCase(),
           to: tx.to.toLowerCase(),
           contract: null,
@@ -108,6 +116,7 @@ export function createScanBlocks(pool: Pool, chains: ChainProviders, startDeposi
         logIndex: c.logIndex,
         blockNumber: c.blockNumber,
         blockHash: c.blockHash,
+        blockTimestamp: c.blockTimestamp,
         from: c.from,
         to: c.to,
         currency: currency.symbol,
@@ -126,7 +135,8 @@ export function createScanBlocks(pool: Pool, chains: ChainProviders, startDeposi
     }
 
     await saveProgress(pool, networkId, blocks, to + 1);
-    return { from: cursor, to, head, caughtUp: to >= head, depositsStarted };
+    // Short of the head because the node could not serve more yet: wait like a caught-up watcher.
+    return { from: cursor, to, head, caughtUp: to >= wanted ? to >= head : true, depositsStarted };
   };
 }
 
@@ -141,15 +151,6 @@ async function readCursor(pool: Pool, network: string, head: number): Promise<nu
   return Number(row.rows[0]!.next_block);
 }
 
-async function fetchBlocks(provider: JsonRpcProvider, from: number, to: number): Promise<Block[]> {
-  const numbers = Array.from({ length: to - from + 1 }, (_, i) => from + i);
-  const blocks = await Promise.all(numbers.map((n) => provider.getBlock(n, true)));
-  return blocks.map((b, i) => {
-    if (!b) throw new Error(`node has no block ${numbers[i]} yet`);
-    return b;
-  });
-}
-
 /**
  * Checks the fetched blocks chain onto the hashes stored earlier. On a mismatch walks back to the
  * newest stored block the node still agrees with and returns the block after it (the fork point).
@@ -159,7 +160,7 @@ async function findFork(
   network: string,
   provider: JsonRpcProvider,
   cursor: number,
-  blocks: Block[],
+  blocks: ScannedBlock[],
 ): Promise<number | undefined> {
   const stored = await pool.query<{ number: string; hash: string }>(
     'SELECT number, hash FROM chain_blocks WHERE network = $1 AND number < $2 ORDER BY number DESC LIMIT $3',
@@ -211,13 +212,13 @@ export async function lookupAddressOwners(pool: Pool, network: string, addresses
   return new Map(rows.rows.map((r) => [r.address, r]));
 }
 
-async function saveProgress(pool: Pool, network: string, blocks: Block[], nextBlock: number): Promise<void> {
+async function saveProgress(pool: Pool, network: string, blocks: ScannedBlock[], nextBlock: number): Promise<void> {
   await inTransaction(pool, async (db) => {
     for (const b of blocks) {
       await db.query(
-        `INSERT INTO chain_blocks (network, number, hash, parent_hash) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (network, number) DO UPDATE SET hash = EXCLUDED.hash, parent_hash = EXCLUDED.parent_hash`,
-        [network, b.number, b.hash, b.parentHash],
+        `INSERT INTO chain_blocks (network, number, hash, parent_hash, timestamp) VALUES ($1, $2, $3, $4, to_timestamp($5))
+         ON CONFLICT (network, number) DO UPDATE SET hash = EXCLUDED.hash, parent_hash = EXCLUDED.parent_hash, timestamp = EXCLUDED.timestamp`,
+        [network, b.number, b.hash, b.parentHash, b.timestamp],
       );
     }
     await db.query('DELETE FROM chain_blocks WHERE network = $1 AND number < $2', [network, nextBlock - KEPT_BLOCKS]);

@@ -21,6 +21,7 @@ import { createSettleWorker, type SettleWorker } from '../../worker/create-worke
 import { registerSearchAttributes } from '../../worker/register-search-attributes';
 import { ensureChainWatchers } from '../../worker/start-chain-watchers';
 import { startDevServer } from './dev-server';
+import { startHostileRpc, type HostileRpc, type HostileRpcOptions } from './hostile-rpc';
 
 export interface StackOptions {
   /** A time-skipping environment; without one the shared dev server is used. */
@@ -36,6 +37,8 @@ export interface StackOptions {
   workflowWaitMs?: number;
   /** Express `trust proxy` for the API (as SETTLE_TRUST_PROXY sets it in production). */
   trustProxy?: false | number | string[];
+  /** Put the hostile RPC proxy between Settle and Anvil (tests still drive Anvil directly through `chain`). */
+  hostileRpc?: Omit<HostileRpcOptions, 'upstream'>;
 }
 
 /**
@@ -50,6 +53,8 @@ export class TestStack {
   databaseUrl = '';
   readonly seed = randomBytes(32).toString('hex');
   readonly taskQueue = `settle-${randomBytes(4).toString('hex')}`;
+  /** The proxy Settle's chain reads go through, when `hostileRpc` was given. */
+  rpc?: HostileRpc;
 
   private constructor(
     readonly options: StackOptions,
@@ -79,7 +84,8 @@ export class TestStack {
 
     const chain = await startAnvil({ port: await freePort(), blockTimeSeconds: options.anvilBlockTimeSeconds });
     const token = await deployTestToken(chain.provider, options.tokenDecimals ?? 18);
-    const registry = testRegistry(chain.rpcUrl, token, options);
+    const rpc = options.hostileRpc && (await startHostileRpc({ upstream: chain.rpcUrl, ...options.hostileRpc }));
+    const registry = testRegistry(rpc ? rpc.url : chain.rpcUrl, token, options);
 
     const namespace = 'default';
     // A dev server of the file's own: a worker shutdown in one file cannot disturb another's server.
@@ -103,6 +109,7 @@ export class TestStack {
       options.timeSkipping ? undefined : temporal,
     );
     stack.databaseUrl = url.toString();
+    stack.rpc = rpc || undefined;
     await stack.startWorker();
     await stack.startApi();
     if (options.watch) {
@@ -207,6 +214,7 @@ export class TestStack {
     await this.pool.end();
     await this.adminPool.query(`DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`);
     await this.adminPool.end();
+    await this.rpc?.stop();
     await this.chain.stop();
   }
 }

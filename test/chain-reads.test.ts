@@ -1,5 +1,7 @@
 import { Contract, Wallet } from 'ethers';
-import { erc20Interface } from '../activities/chain/erc20';
+import { erc20Interface, TRANSFER_TOPIC } from '../activities/chain/erc20';
+import { fetchBlocks } from '../activities/chain/fetch-blocks';
+import { bloomMayContain } from '../activities/chain/logs-bloom';
 import { ChainProviders } from '../activities/chain/providers';
 import { createVerifyDeposit } from '../activities/chain/verify-deposit';
 import { NetworkRegistry } from '../domain/networks';
@@ -11,7 +13,7 @@ import { startHostileRpc, type HostileRpc } from './harness/hostile-rpc';
 const RECIPIENT = '0x00000000000000000000000000000000000b0b01';
 const CONFIRMATIONS = 3;
 
-describe('verifying a deposit on a lagging, reorging chain', () => {
+describe('reading a lagging, reorging chain', () => {
   let chain: LocalChain;
   let rpc: HostileRpc;
   let chains: ChainProviders;
@@ -117,5 +119,21 @@ describe('verifying a deposit on a lagging, reorging chain', () => {
     // A receipt for another (unknown) transaction hash: the receipt is missing while the block stands.
     const check = await verify({ ...deposit, txHash: `0x${'ab'.repeat(32)}` });
     expect(check).toMatchObject({ canonical: true, state: 'unknown' });
+  });
+
+  test('when a block holds a token Transfer, then its header bloom may contain it; an empty block’s bloom does not', async () => {
+    const deposit = await pay(9n);
+    await mine(1);
+    const [withTransfer, empty] = await fetchBlocks(chains.get('local'), deposit.blockNumber, deposit.blockNumber + 1);
+    expect(bloomMayContain(withTransfer!.logsBloom, [token], TRANSFER_TOPIC)).toBe(true);
+    expect(bloomMayContain(withTransfer!.logsBloom, ['0x000000000000000000000000000000000000dead'], TRANSFER_TOPIC)).toBe(false);
+    expect(bloomMayContain(empty!.logsBloom, [token], TRANSFER_TOPIC)).toBe(false);
+  });
+
+  test('when the backend lags the reported head, then block reads stop at the newest block it has', async () => {
+    const head = await chain.provider.getBlockNumber();
+    rpc.setFaults({ lagProbability: 1, maxLag: 1 });
+    const blocks = await fetchBlocks(chains.get('local'), head - 2, head);
+    expect(blocks.map((b) => b.number)).toEqual([head - 2, head - 1]);
   });
 });
