@@ -1,9 +1,16 @@
 import { z } from 'zod';
 
+/** Smallest amount worth a withdrawal: below it the gas would cost more than the transfer moves. */
+const MinWithdrawal = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/)
+  .optional();
+
 export const TokenConfig = z.object({
   symbol: z.string().min(1),
   address: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
   decimals: z.number().int().min(0).max(36),
+  minWithdrawal: MinWithdrawal,
 });
 export type TokenConfig = z.infer<typeof TokenConfig>;
 
@@ -19,7 +26,7 @@ export const NetworkConfig = z.object({
   blockTimeMs: z.number().int().positive(),
   /** Largest eth_getLogs block span to ask for; ranges are halved further when a node refuses. */
   maxLogRange: z.number().int().positive().default(2000),
-  native: z.object({ symbol: z.string(), decimals: z.number().int() }),
+  native: z.object({ symbol: z.string(), decimals: z.number().int(), minWithdrawal: MinWithdrawal }),
   tokens: z.array(TokenConfig),
 });
 export type NetworkConfig = z.infer<typeof NetworkConfig>;
@@ -36,6 +43,8 @@ export interface Currency {
   decimals: number;
   /** Token contract, or null for the network's native coin. */
   contract: string | null;
+  /** Decimal string; smaller withdrawals are refused. */
+  minWithdrawal?: string;
 }
 
 /** Read-only view over the configured networks; shared by API (validation) and activities (chain I/O). */
@@ -71,10 +80,19 @@ export class NetworkRegistry {
   currency(network: NetworkConfig, symbol: string): Currency | undefined {
     const upper = symbol.toUpperCase();
     if (network.native.symbol.toUpperCase() === upper) {
-      return { network, symbol: network.native.symbol, decimals: network.native.decimals, contract: null };
+      const { symbol, decimals, minWithdrawal } = network.native;
+      return { network, symbol, decimals, contract: null, minWithdrawal };
     }
     const token = network.tokens.find((t) => t.symbol.toUpperCase() === upper);
-    return token && { network, symbol: token.symbol, decimals: token.decimals, contract: token.address.toLowerCase() };
+    return (
+      token && {
+        network,
+        symbol: token.symbol,
+        decimals: token.decimals,
+        contract: token.address.toLowerCase(),
+        minWithdrawal: token.minWithdrawal,
+      }
+    );
   }
 
   tokenByContract(network: NetworkConfig, contract: string): Currency | undefined {

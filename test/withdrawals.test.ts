@@ -197,6 +197,15 @@ describe('withdrawals, sweeps, balances and fees', () => {
 
       const listed = await stack.api('GET', '/v1/withdrawals?limit=1', m.key);
       expect(listed.body.data.map((w: { id: string }) => w.id)).toEqual([id]);
+
+      // The hot address the tokens left from is Settle's own: a withdrawal there would vanish as an internal move.
+      const hot = await stack.pool.query<{ address: string }>(
+        "SELECT address FROM addresses WHERE merchant_id = $1 AND owner_type = 'hot'",
+        [m.id],
+      );
+      const toHot = await stack.api('POST', '/v1/withdraw', m.key, { amount: '5', to_address: hot.rows[0]!.address });
+      expect(toHot.status).toBe(400);
+      expect(toHot.body.error).toMatchObject({ code: 'destination_is_settle_address', param: 'to_address' });
     },
     SLOW,
   );
@@ -302,8 +311,14 @@ describe('withdrawals, sweeps, balances and fees', () => {
     const badChecksum =
       good.slice(0, 2) +
       [...good.slice(2)].map((c) => (/[a-f]/.test(c) ? c.toUpperCase() : /[A-F]/.test(c) ? c.toLowerCase() : c)).join('');
+    const invoice = await stack.api('POST', '/v1/invoices', m.key, { amount: '5' });
+    const ownDeposit = invoice.body.data.deposit_address as string;
     const cases: Array<[unknown, string]> = [
       [{ amount: '1', to_address: badChecksum }, 'invalid_address'],
+      [{ amount: '0.99', to_address: good }, 'amount_below_minimum'],
+      [{ amount: '1', to_address: stack.token }, 'destination_is_token_contract'],
+      [{ amount: '1', to_address: ownDeposit }, 'destination_is_settle_address'],
+      [{ amount: '1', to_address: ownDeposit.toLowerCase() }, 'destination_is_settle_address'],
       [{ amount: '1', to_address: '0x0000000000000000000000000000000000000000' }, 'invalid_address'],
       [{ amount: '1', to_address: 'not-an-address' }, 'invalid_address'],
       [{ amount: '0', to_address: good }, 'invalid_amount'],

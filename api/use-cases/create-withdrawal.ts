@@ -17,6 +17,7 @@ import { requireSameRequest } from '../idempotency';
 import { readProjection } from '../read-projection';
 import { parsePositiveAmount, resolveCurrency, resolveNetwork } from '../request-money';
 import { paymentTaskQueue } from '../../domain/task-queues';
+import { requireExternalDestination, requireMinimumWithdrawal } from '../withdrawal-rules';
 
 /** An unmined withdrawal transfer is re-sent with higher fees after this many block times (at least a minute). */
 const STUCK_AFTER_BLOCKS = 20;
@@ -43,7 +44,9 @@ export async function createWithdrawal(
     throw ApiError.invalid('unsupported_currency', `${body.currency ?? 'USDT'} cannot be withdrawn on ${network.id}`, 'currency');
   }
   const amount = parsePositiveAmount(body.amount, currency.decimals);
+  requireMinimumWithdrawal(amount, currency);
   const toAddress = toRecipient(body.to_address);
+  await requireExternalDestination(deps, network, toAddress);
 
   const fingerprint = createHash('sha256')
     .update(JSON.stringify([body.amount, toAddress, network.id, currency.symbol]))

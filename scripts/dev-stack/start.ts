@@ -165,7 +165,7 @@ async function startChain(): Promise<string> {
   const base = NetworkRegistryConfig.parse(JSON.parse(readFileSync(path.join(ROOT, 'config/networks.json'), 'utf8')));
   const decimals = Number(process.env.SETTLE_DEV_TOKEN_DECIMALS ?? 18);
   base.networks = base.networks.map((n) =>
-    n.id === 'local' ? { ...n, rpcUrls: [rpcUrl], tokens: [{ symbol: 'USDT', address: token, decimals }] } : n,
+    n.id === 'local' ? { ...n, rpcUrls: [rpcUrl], tokens: n.tokens.map((t) => ({ ...t, address: token, decimals })) } : n,
   );
   const file = path.join(DATA, 'networks.json');
   writeFileSync(file, JSON.stringify(base, null, 2));

@@ -241,7 +241,7 @@ function testRegistry(rpcUrl: string, token: string, options: StackOptions): Net
             rpcUrls: [rpcUrl],
             confirmations: options.confirmations ?? 3,
             blockTimeMs: options.blockTimeMs ?? 200,
-            tokens: [{ symbol: 'USDT', address: token, decimals: options.tokenDecimals ?? 18 }],
+            tokens: n.tokens.map((t) => ({ ...t, address: token, decimals: options.tokenDecimals ?? 18 })),
           }
         : n,
     ),
