@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { CreateInvoiceBody } from '../../domain/api-schemas';
 import { derivedId, randomId } from '../../domain/ids';
@@ -14,6 +14,7 @@ import { readProjection } from '../read-projection';
 import { parsePositiveAmount, resolveCurrency, resolveNetwork } from '../request-money';
 import { requireDeliverableUrl } from '../require-deliverable-url';
 import { paymentTaskQueue } from '../../domain/task-queues';
+import type { invoiceWorkflow } from '../../workflows/invoice';
 
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 
@@ -92,29 +93,32 @@ export async function createInvoice(
   return { snapshot, created };
 }
 
-/** Starts the invoice's workflow (or joins the running one) and waits until it has its address. */
+/**
+ * Starts the invoice's workflow (or joins the running one) and waits until it has its address, in
+ * one update-with-start call: one round trip to Temporal instead of a start and then an update.
+ */
 async function startAndAwaitReady(deps: ApiDeps, input: InvoiceInput, summary: string): Promise<InvoiceSnapshot> {
-  const handle = deps.temporal.workflow.getHandle(workflowIds.invoice(input.id));
+  const workflowId = workflowIds.invoice(input.id);
+  const start = new WithStartWorkflowOperation<typeof invoiceWorkflow>('invoiceWorkflow', {
+    workflowId,
+    taskQueue: paymentTaskQueue(deps.taskQueue, input.livemode),
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    staticSummary: summary,
+    typedSearchAttributes: [
+      { key: SA.merchantId, value: input.merchantId },
+      { key: SA.status, value: 'pending' },
+      { key: SA.network, value: input.network },
+      { key: SA.livemode, value: input.livemode },
+      ...(input.externalId ? [{ key: SA.externalId, value: input.externalId }] : []),
+    ],
+    args: [input],
+  });
   try {
-    await deps.temporal.workflow.start('invoiceWorkflow', {
-      workflowId: handle.workflowId,
-      taskQueue: paymentTaskQueue(deps.taskQueue, input.livemode),
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      staticSummary: summary,
-      typedSearchAttributes: [
-        { key: SA.merchantId, value: input.merchantId },
-        { key: SA.status, value: 'pending' },
-        { key: SA.network, value: input.network },
-        { key: SA.livemode, value: input.livemode },
-        ...(input.externalId ? [{ key: SA.externalId, value: input.externalId }] : []),
-      ],
-      args: [input],
-    });
+    return await deps.temporal.workflow.executeUpdateWithStart(invoiceReadyUpdate, { startWorkflowOperation: start });
   } catch (err) {
     // REJECT_DUPLICATE: the invoice's workflow already finished; its final state answers the retry.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return handle.query(invoiceSnapshotQuery);
+    return deps.temporal.workflow.getHandle(workflowId).query(invoiceSnapshotQuery);
   }
-  return handle.executeUpdate(invoiceReadyUpdate);
 }
