@@ -1,4 +1,4 @@
-import { TestStack } from './harness/test-stack';
+import { eventually, TestStack } from './harness/test-stack';
 
 describe('invoice API', () => {
   let stack: TestStack;
@@ -102,5 +102,33 @@ describe('invoice API', () => {
     expect((await stack.api('GET', `/v1/invoices/${invoice.id}`, key)).body.data.id).toBe(invoice.id);
     expect((await stack.api('GET', '/v1/invoices/inv_0000000000000000deadbeef', key)).status).toBe(404);
     expect((await stack.api('GET', '/v1/invoices/not-an-id', key)).status).toBe(400);
+  });
+});
+
+describe('invoices while the worker is down', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await TestStack.start({ workflowWaitMs: 1500 });
+  });
+  afterAll(async () => stack?.stop());
+
+  test('when no worker runs, then creation answers 503 instead of hanging, and a retry with the same key gets the one invoice, listed', async () => {
+    const { key } = await stack.merchant();
+    await stack.stopWorker();
+    const body = { amount: '12.50' };
+    const waiting = await stack.api('POST', '/v1/invoices', key, body, { 'idempotency-key': 'inv-1' });
+    expect(waiting.status).toBe(503);
+    expect(waiting.body.error).toMatchObject({ type: 'api_error', code: 'processing_delayed' });
+
+    await stack.startWorker();
+    const retried = await eventually(async () => {
+      const r = await stack.api('POST', '/v1/invoices', key, body, { 'idempotency-key': 'inv-1' });
+      return r.status === 200 || r.status === 201 ? r.body.data : undefined;
+    }, 'the retried request to return the invoice');
+    expect(retried).toMatchObject({ amount: '12.50', status: 'pending' });
+    expect(retried.deposit_address).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    // Ready means projected: the list has it as soon as the create answers.
+    const listed = await stack.api('GET', '/v1/invoices', key);
+    expect(listed.body.data.map((i: { id: string }) => i.id)).toEqual([retried.id]);
   });
 });
