@@ -1,5 +1,6 @@
 import express, { Router, type Express } from 'express';
 import { authenticate } from './auth';
+import { checkoutRouter } from './checkout/router';
 import type { ApiDeps } from './deps';
 import { errorMiddleware, notFoundRoute } from './errors';
 import { customersRouter } from './routes/customers';
@@ -27,6 +28,8 @@ export function createApp(
 
   app.get('/health', (_req, res) => void res.json({ ok: true }));
   app.use(referenceRouter());
+  // Shoppers' pages: outside the API-key router, the link's token is their only credential.
+  app.use(checkoutRouter(deps));
 
   const v1 = Router();
   v1.use(authenticate(deps.pool));

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { NetworkRegistry } from '../domain/networks';
+import type { CheckoutSettings } from './checkout/settings';
 
 /** What the API needs: a read-mostly database pool and a Temporal client. No key material. */
 export interface ApiDeps {
@@ -12,4 +13,6 @@ export interface ApiDeps {
   monitorWindowSeconds: number;
   /** How long a request waits for a workflow step before answering 503; default 30 s. */
   workflowWaitMs?: number;
+  /** Hosted checkout; defaults (with a per-process secret) suit tests only. */
+  checkout?: Partial<CheckoutSettings>;
 }

@@ -18,6 +18,12 @@ async function main(): Promise<void> {
       registry: loadNetworkRegistry(env.SETTLE_NETWORKS_FILE),
       taskQueue: env.SETTLE_TASK_QUEUE,
       monitorWindowSeconds: 86_400,
+      checkout: {
+        secret: env.SETTLE_CHECKOUT_SECRET,
+        publicUrl: env.SETTLE_PUBLIC_URL,
+        frameAncestors: env.SETTLE_CHECKOUT_FRAME_ANCESTORS.split(/\s+/).filter(Boolean),
+        rateLimitPerMinute: env.SETTLE_CHECKOUT_RATE_LIMIT,
+      },
     },
     { trustProxy: trustProxySetting(env.SETTLE_TRUST_PROXY), extraRouters: API_ROUTERS },
   );

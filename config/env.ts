@@ -24,6 +24,20 @@ export const ApiEnv = SharedEnv.extend({
     .string()
     .regex(/^(false|\d{1,2}|[0-9a-fA-F:.]+(\/\d{1,3})?(,[0-9a-fA-F:.]+(\/\d{1,3})?)*)$/, 'false, a hop count or CIDRs')
     .default('false'),
+  /** Key checkout links are derived with (HMAC); changing it invalidates every link handed out. */
+  SETTLE_CHECKOUT_SECRET: z.string().min(32, 'at least 32 characters, e.g. openssl rand -hex 32'),
+  /** Origin of checkout links (e.g. https://pay.example.com); by default the origin each request came to. */
+  SETTLE_PUBLIC_URL: z
+    .url()
+    .refine((u) => /^https?:\/\/[^/]+\/?$/.test(u), 'an http(s) origin without a path')
+    .optional(),
+  /** Space-separated origins allowed to frame the checkout page (CSP frame-ancestors); none by default. */
+  SETTLE_CHECKOUT_FRAME_ANCESTORS: z
+    .string()
+    .regex(/^(\s*(https?:\/\/[a-zA-Z0-9.*-]+(:\d+)?|'self')\s*)*$/, "space-separated http(s) origins or 'self'")
+    .default(''),
+  /** Requests per minute one client IP may make to checkout pages. */
+  SETTLE_CHECKOUT_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;
 

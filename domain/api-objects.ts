@@ -39,6 +39,13 @@ export const InvoiceObject = z
     external_id: z.string().nullable(),
     callback_url: z.string().nullable(),
     metadata: Metadata,
+    description: z.string().nullable(),
+    checkout_url: z
+      .string()
+      .nullable()
+      .describe('Hosted payment page for the shopper; the URL itself is the access token, no API key needed.'),
+    success_url: z.string().nullable(),
+    cancel_url: z.string().nullable(),
     paid_late: z.boolean(),
     paid_at: Timestamp.nullable(),
     expires_at: Timestamp,

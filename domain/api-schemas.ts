@@ -23,6 +23,8 @@ const CallbackUrl = z
   .max(2048)
   .url()
   .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
+// Where the checkout page sends the shopper; only http(s), so a link can never run script.
+const ReturnUrl = CallbackUrl;
 
 export const CreateInvoiceBody = z
   .object({
@@ -39,6 +41,9 @@ export const CreateInvoiceBody = z
       .optional()
       .describe('Seconds until expiry; default 3600.'),
     metadata: Metadata.optional(),
+    description: z.string().min(1).max(500).optional().describe('Shown to the shopper on the checkout page.'),
+    success_url: ReturnUrl.optional().describe('The checkout page sends the shopper here a few seconds after payment.'),
+    cancel_url: ReturnUrl.optional().describe('The checkout page links back here ("Return to the shop").'),
   })
   .strict();
 export type CreateInvoiceBody = z.infer<typeof CreateInvoiceBody>;

@@ -32,6 +32,12 @@ export const InvoiceInput = z.object({
   externalId: z.string().nullable(),
   callbackUrl: z.string().nullable(),
   metadata: z.record(z.string(), z.string()),
+  /** Checkout fields; absent on invoices created before the hosted checkout existed. */
+  description: z.string().nullish(),
+  successUrl: z.string().nullish(),
+  cancelUrl: z.string().nullish(),
+  /** The hosted page's capability URL, derived by the API (HMAC of the id) when it creates the invoice. */
+  checkoutUrl: z.string().nullish(),
   expiresInSeconds: z.number().int().positive(),
   /** After expiry the address stays watched this long so a late payment is recorded, not lost. */
   monitorWindowSeconds: z.number().int().min(0),

@@ -38,6 +38,7 @@ describe('docker-compose.yml', () => {
     const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, expand(String(v))]));
     for (const key of requiredVariables(schema)) expect(env).toHaveProperty(key);
     if (name === 'settle-worker') env.SETTLE_MASTER_SEED = 'ab'.repeat(32);
+    if (name === 'settle-api') env.SETTLE_CHECKOUT_SECRET = 'cd'.repeat(32);
     expect(schema.safeParse(env).success).toBe(true);
   });
 

@@ -60,3 +60,46 @@ export async function revokeApiKey(pool: Pool, keyId: string): Promise<boolean> 
   const r = await pool.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [keyId]);
   return (r.rowCount ?? 0) > 0;
 }
+
+export const MAX_LOGO_BYTES = 100 * 1024;
+export type LogoType = 'image/png' | 'image/jpeg' | 'image/webp';
+
+/**
+ * The image type of a logo file from its first bytes, not its name. Only raster formats: SVG is
+ * refused because it can carry script.
+ */
+export function logoTypeOf(bytes: Buffer): LogoType | undefined {
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (bytes.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))) return 'image/jpeg';
+  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') {
+    return 'image/webp';
+  }
+  return undefined;
+}
+
+export interface MerchantBranding {
+  /** Name shown to shoppers; null falls back to the merchant's name. */
+  displayName?: string | null;
+  /** Logo image, or null to remove it. */
+  logo?: { bytes: Buffer; type: LogoType } | null;
+}
+
+/** Sets what the checkout page shows of the merchant; fields left undefined keep their value. */
+export async function setMerchantBranding(pool: Pool, merchantId: string, b: MerchantBranding): Promise<boolean> {
+  const r = await pool.query(
+    `UPDATE merchants SET
+       display_name = CASE WHEN $2 THEN $3 ELSE display_name END,
+       logo = CASE WHEN $4 THEN $5::bytea ELSE logo END,
+       logo_type = CASE WHEN $4 THEN $6 ELSE logo_type END
+     WHERE id = $1`,
+    [
+      merchantId,
+      b.displayName !== undefined,
+      b.displayName ?? null,
+      b.logo !== undefined,
+      b.logo?.bytes ?? null,
+      b.logo?.type ?? null,
+    ],
+  );
+  return (r.rowCount ?? 0) > 0;
+}

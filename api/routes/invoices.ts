@@ -1,12 +1,13 @@
 import { Router } from 'express';
 import { IdParam, CreateInvoiceBody, ListInvoicesQuery } from '../../domain/api-schemas';
-import { invoiceSnapshotQuery } from '../../domain/messages';
-import { type InvoiceSnapshot, workflowIds } from '../../domain/payments';
+import type { InvoiceSnapshot } from '../../domain/payments';
 import { invoiceObject } from '../../domain/serialize';
 import { authOf, requireScope } from '../auth';
+import { checkoutSettings } from '../checkout/settings';
 import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
 import { encodeCursor, page, pageQuery } from '../pagination';
+import { readInvoice } from '../read-invoice';
 import { createInvoice } from '../use-cases/create-invoice';
 
 export function invoicesRouter(deps: ApiDeps): Router {
@@ -15,7 +16,8 @@ export function invoicesRouter(deps: ApiDeps): Router {
   router.post('/invoices', requireScope('write'), async (req, res) => {
     const body = parse(CreateInvoiceBody, req.body ?? {});
     const idempotencyKey = req.get('idempotency-key')?.slice(0, 255);
-    const { snapshot, created } = await createInvoice(deps, authOf(req), body, idempotencyKey);
+    const origin = checkoutSettings(deps).publicUrl ?? `${req.protocol}://${req.get('host')}`;
+    const { snapshot, created } = await createInvoice(deps, authOf(req), body, idempotencyKey, origin);
     res.status(created ? 201 : 200).json({ data: invoiceObject(snapshot) });
   });
 
@@ -47,14 +49,4 @@ export function invoicesRouter(deps: ApiDeps): Router {
   });
 
   return router;
-}
-
-async function readInvoice(deps: ApiDeps, id: string): Promise<InvoiceSnapshot | undefined> {
-  try {
-    return await deps.temporal.workflow.getHandle(workflowIds.invoice(id)).query(invoiceSnapshotQuery);
-  } catch {
-    // No such workflow (or its history was archived): the projection is the record.
-    const row = await deps.pool.query<{ snapshot: InvoiceSnapshot }>('SELECT snapshot FROM invoices WHERE id = $1', [id]);
-    return row.rows[0]?.snapshot;
-  }
 }

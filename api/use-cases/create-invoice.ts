@@ -8,6 +8,8 @@ import { type InvoiceInput, type InvoiceSnapshot, workflowIds } from '../../doma
 import { SA } from '../../domain/search-attributes';
 import type { AuthContext } from '../auth';
 import { awaitWorkflow } from '../await-workflow';
+import { checkoutUrl } from '../checkout/checkout-token';
+import { checkoutSettings } from '../checkout/settings';
 import type { ApiDeps } from '../deps';
 import { requireSameRequest } from '../idempotency';
 import { readProjection } from '../read-projection';
@@ -28,6 +30,8 @@ export async function createInvoice(
   auth: AuthContext,
   body: CreateInvoiceBody,
   idempotencyKey: string | undefined,
+  /** Origin the checkout link is built on (the configured public URL, else the request's). */
+  checkoutOrigin: string,
 ): Promise<{ snapshot: InvoiceSnapshot; created: boolean }> {
   const network = resolveNetwork(deps, auth, body.network);
   const currency = resolveCurrency(deps, network, body.currency);
@@ -59,6 +63,10 @@ export async function createInvoice(
     externalId: body.external_id ?? null,
     callbackUrl: body.callback_url ?? null,
     metadata: body.metadata ?? {},
+    description: body.description ?? null,
+    successUrl: body.success_url ?? null,
+    cancelUrl: body.cancel_url ?? null,
+    checkoutUrl: checkoutUrl(checkoutOrigin, checkoutSettings(deps).secret, id),
     expiresInSeconds: body.expires_in ?? DEFAULT_EXPIRES_IN_SECONDS,
     monitorWindowSeconds: deps.monitorWindowSeconds,
     underpaymentToleranceBps: auth.underpaymentToleranceBps,

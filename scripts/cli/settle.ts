@@ -1,8 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { migrate } from '../../activities/db/migrate';
-import { createApiKey, createMerchant, revokeApiKey } from '../../activities/db/merchants';
+import {
+  createApiKey,
+  createMerchant,
+  logoTypeOf,
+  MAX_LOGO_BYTES,
+  revokeApiKey,
+  setMerchantBranding,
+} from '../../activities/db/merchants';
 import { createPool } from '../../activities/db/pool';
 import { ApiScope } from '../../domain/api-schemas';
 import { toBaseUnits } from '../../domain/money';
@@ -10,6 +18,7 @@ import { toBaseUnits } from '../../domain/money';
 const USAGE = `settle — merchant and API key administration (replaces the seed's chat-bot onboarding)
 
   npm run settle -- merchant create --name "Acme" [--fee-flat 2.00] [--tolerance-bps 50] [--webhook-retry 5,10,15]
+  npm run settle -- merchant branding --merchant mer_… [--display-name "Acme Store"] [--logo logo.png | --remove-logo]
   npm run settle -- key create --merchant mer_… --mode test|live [--scopes read,write,withdraw] [--ip 203.0.113.0/24,…] [--description …]
   npm run settle -- key revoke --key key_…
   npm run settle -- key list --merchant mer_…
@@ -27,6 +36,9 @@ const options = {
   ip: { type: 'string' },
   description: { type: 'string' },
   key: { type: 'string' },
+  'display-name': { type: 'string' },
+  logo: { type: 'string' },
+  'remove-logo': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
@@ -68,6 +80,22 @@ async function run(pool: Pool, command: string, flags: Flags): Promise<Record<st
         callback_signing_secret_test: merchant.callbackSecretTest,
       };
     }
+    case 'merchant branding': {
+      if (!flags.merchant) throw new Error('--merchant is required');
+      if (flags.logo && flags['remove-logo']) throw new Error('--logo and --remove-logo exclude each other');
+      const displayName =
+        flags['display-name'] === undefined ? undefined : z.string().trim().min(1).max(100).parse(flags['display-name']);
+      const logo = flags['remove-logo'] ? null : flags.logo ? readLogo(flags.logo) : undefined;
+      if (!(await setMerchantBranding(pool, flags.merchant, { displayName, logo }))) {
+        throw new Error(`no merchant ${flags.merchant}`);
+      }
+      const row = await pool.query<{ display_name: string | null; logo_type: string | null; logo_bytes: number | null }>(
+        'SELECT display_name, logo_type, octet_length(logo) AS logo_bytes FROM merchants WHERE id = $1',
+        [flags.merchant],
+      );
+      const r = row.rows[0]!;
+      return { merchant_id: flags.merchant, display_name: r.display_name, logo_type: r.logo_type, logo_bytes: r.logo_bytes };
+    }
     case 'key create': {
       if (!flags.merchant) throw new Error('--merchant is required');
       const mode = z.enum(['test', 'live']).parse(flags.mode ?? 'test');
@@ -99,6 +127,14 @@ async function run(pool: Pool, command: string, flags: Flags): Promise<Record<st
     default:
       throw new Error(`unknown command "${command}"\n\n${USAGE}`);
   }
+}
+
+function readLogo(file: string) {
+  const bytes = readFileSync(file);
+  if (bytes.length > MAX_LOGO_BYTES) throw new Error(`--logo: ${bytes.length} bytes; at most ${MAX_LOGO_BYTES}`);
+  const type = logoTypeOf(bytes);
+  if (!type) throw new Error('--logo: not a PNG, JPEG or WebP image');
+  return { bytes, type };
 }
 
 async function main(): Promise<void> {

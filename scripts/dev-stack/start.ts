@@ -56,6 +56,8 @@ async function main(): Promise<void> {
     SETTLE_NETWORKS_FILE: networksFile,
     PORT: String(PORTS.api),
     HOST: '127.0.0.1',
+    SETTLE_CHECKOUT_SECRET:
+      process.env.SETTLE_CHECKOUT_SECRET ?? readOrCreateSecret('checkout-secret', () => randomBytes(32).toString('hex')),
     // Local development: test-mode webhooks may go to a receiver on this machine.
     SETTLE_TEST_MODE_PRIVATE_WEBHOOKS: 'true',
   };
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
   await waitFor('the API', async () => {
     if (!(await fetch(`http://127.0.0.1:${PORTS.api}/health`)).ok) throw new Error('not ready');
   });
+  const sample = await sampleInvoice(`http://127.0.0.1:${PORTS.api}`, apiKey);
 
   console.log(`
   Settle is running.
@@ -80,6 +83,7 @@ async function main(): Promise<void> {
     Test API key    ${apiKey}
     DATABASE_URL    ${databaseUrl}
   Try: curl -s -X POST http://127.0.0.1:${PORTS.api}/v1/invoices -H "X-API-Key: ${apiKey}" -d '{"amount":"50.00"}'
+${sample}
   Ctrl-C stops everything; data stays in ./.data.
 `);
 }
@@ -193,6 +197,27 @@ async function devApiKey(pool: Pool): Promise<string> {
     mode: 0o600,
   });
   return key;
+}
+
+/** Creates a sample invoice and says how to open its checkout page and pay it, in two steps. */
+async function sampleInvoice(apiUrl: string, apiKey: string): Promise<string> {
+  try {
+    const res = await fetch(`${apiUrl}/v1/invoices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+      body: JSON.stringify({ amount: '25.00', description: 'Sample order (npm start)' }),
+    });
+    const { data } = (await res.json()) as { data?: { id: string; checkout_url: string } };
+    if (!data) throw new Error(`HTTP ${res.status}`);
+    const simulate = (amount: string) =>
+      `curl -s -X POST ${apiUrl}/api/v1/simulate/deposit -H "Authorization: Bearer ${apiKey}" -d '{"invoice_id":"${data.id}"${amount}}'`;
+    return `
+  Sample checkout  ${data.checkout_url}
+    Open it, then pay part of it:  ${simulate(', "amount": "10.00"')}
+    and the rest:                  ${simulate('')}`;
+  } catch (err) {
+    return `  (no sample checkout link: ${(err as Error).message})`;
+  }
 }
 
 function readOrCreateSecret(name: string, create: () => string): string {

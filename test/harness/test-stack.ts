@@ -12,6 +12,7 @@ import { createApiKey, createMerchant, type NewMerchant } from '../../activities
 import { createPool } from '../../activities/db/pool';
 import { erc20Interface } from '../../activities/chain/erc20';
 import { createApp } from '../../api/app';
+import type { CheckoutSettings } from '../../api/checkout/settings';
 import { API_ROUTERS } from '../../api/routers';
 import type { ApiScope } from '../../domain/api-schemas';
 import { NetworkRegistry, NetworkRegistryConfig } from '../../domain/networks';
@@ -39,6 +40,8 @@ export interface StackOptions {
   trustProxy?: false | number | string[];
   /** Put the hostile RPC proxy between Settle and Anvil (tests still drive Anvil directly through `chain`). */
   hostileRpc?: Omit<HostileRpcOptions, 'upstream'>;
+  /** Checkout page settings (rate limit, framing, redirect delay). */
+  checkout?: Partial<CheckoutSettings>;
 }
 
 /**
@@ -149,6 +152,7 @@ export class TestStack {
         taskQueue: this.taskQueue,
         monitorWindowSeconds: 86_400,
         workflowWaitMs: this.options.workflowWaitMs,
+        checkout: this.options.checkout,
       },
       { extraRouters: API_ROUTERS, trustProxy: this.options.trustProxy },
     );
