@@ -11,21 +11,39 @@ import { provisionedBinaries } from '../../scripts/dev-stack/processes';
  */
 export async function startDevServer(): Promise<TestWorkflowEnvironment> {
   const { temporalCli } = provisionedBinaries();
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      ip: '127.0.0.1',
-      ui: false,
-      dbFilename: path.join(mkdtempSync(path.join(os.tmpdir(), 'settle-temporal-')), 'temporal.db'),
-      log: { format: 'pretty', level: 'error' },
-      ...(temporalCli ? { executable: { type: 'existing-path' as const, path: temporalCli } } : {}),
-    },
-  });
+  return withStartRetries(() =>
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        ip: '127.0.0.1',
+        ui: false,
+        dbFilename: path.join(mkdtempSync(path.join(os.tmpdir(), 'settle-temporal-')), 'temporal.db'),
+        log: { format: 'pretty', level: 'error' },
+        ...(temporalCli ? { executable: { type: 'existing-path' as const, path: temporalCli } } : {}),
+      },
+    }),
+  );
 }
 
 /** Temporal's time-skipping test server: the provisioned Java one, else the SDK's download. */
 export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
   const { testServer } = provisionedBinaries();
-  return TestWorkflowEnvironment.createTimeSkipping(
-    testServer ? { server: { executable: { type: 'existing-path', path: testServer } } } : undefined,
+  return withStartRetries(() =>
+    TestWorkflowEnvironment.createTimeSkipping(
+      testServer ? { server: { executable: { type: 'existing-path', path: testServer } } } : undefined,
+    ),
   );
+}
+
+/**
+ * The SDK gives a server 5 s to accept connections and kills it otherwise; a JVM on a loaded
+ * 2-core machine can need longer. A fresh attempt (new port, new process) is safe after that kill.
+ */
+async function withStartRetries(start: () => Promise<TestWorkflowEnvironment>, attempts = 4): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= attempts || !/did not start within/.test(String(err))) throw err;
+    }
+  }
 }
