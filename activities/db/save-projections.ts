@@ -3,7 +3,9 @@ import type { DepositSnapshot, InvoiceSnapshot } from '../../domain/payments';
 
 /**
  * Projections of workflow state for lists and filters. Writes carry the workflow's state version,
- * so a retried or delayed older write never overwrites a newer state.
+ * so a retried or delayed older write never overwrites a newer state. A deposit's versions restart
+ * when its workflow is started again after a failure (a transfer reorged out and mined again), so
+ * deposits compare (lifecycle, version): a newer lifecycle always wins.
  */
 export function createSaveProjections(pool: Pool) {
   return {
@@ -45,7 +47,8 @@ export function createSaveProjections(pool: Pool) {
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
          ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, confirmations = EXCLUDED.confirmations, snapshot = EXCLUDED.snapshot,
            block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash, version = EXCLUDED.version, updated_at = now()
-         WHERE deposits.version < EXCLUDED.version`,
+         WHERE (coalesce(deposits.snapshot->>'lifecycle', ''), deposits.version)
+             < (coalesce(EXCLUDED.snapshot->>'lifecycle', ''), EXCLUDED.version)`,
         [
           s.id,
           s.merchantId,
