@@ -8,3 +8,5 @@ export const invoiceReadyUpdate = defineUpdate<InvoiceSnapshot>('invoiceReady');
 export const depositUpdatedSignal = defineSignal<[DepositUpdate]>('depositUpdated');
 
 export const depositSnapshotQuery = defineQuery<DepositSnapshot>('depositSnapshot');
+/** Sent by the chain watcher each time it sees the deposit's transfer (signal-with-start). */
+export const depositSightedSignal = defineSignal<[{ blockNumber: number; blockHash: string }]>('depositSighted');

@@ -1,6 +1,8 @@
 import {
   ApplicationFailure,
+  continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -9,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EventType } from '../domain/events';
-import { depositSnapshotQuery, depositUpdatedSignal } from '../domain/messages';
+import { depositSightedSignal, depositSnapshotQuery, depositUpdatedSignal } from '../domain/messages';
 import type { DepositInput, DepositSnapshot, DepositStatus } from '../domain/payments';
 import { workflowIds } from '../domain/payments';
 import { SA } from '../domain/search-attributes';
@@ -29,15 +31,33 @@ const { verifyDeposit } = proxyActivities<Activities>({
 /** Type of the failure a deposit workflow ends with when a reorg removed its transfer. */
 export const DEPOSIT_REORGED = 'DepositReorged';
 
+/** Chain checks kept in one run's history before continuing as new: a node that stops advancing cannot grow it forever. */
+const CHECKS_PER_RUN = 100;
+/** Longest wait between checks while the node cannot tell whether the transfer is there. */
+const MAX_UNKNOWN_WAIT_MS = 5 * 60_000;
+/** Patches: histories recorded before them replay the old path. */
+const PATCH_BOUNDED = 'deposit-bounded-history';
+const PATCH_SIGHTED = 'deposit-reopens-when-sighted';
+
+/** What a deposit carries into its next run when it continues as new. */
+export interface DepositResume {
+  state: DepositSnapshot;
+  sequence: number;
+}
+
 /**
  * One deposit: detected → confirming → completed, or failed when a reorg removes it. Confirmation
  * waiting sleeps for the expected time to reach the required depth, then verifies on chain, so an
  * open deposit costs a timer, not a poll per block.
  */
-export async function depositWorkflow(input: DepositInput): Promise<DepositSnapshot> {
-  let state: DepositSnapshot = { ...input, status: 'detected', confirmations: 0, version: 1 };
-  let sequence = 0;
+export async function depositWorkflow(input: DepositInput, resume?: DepositResume): Promise<DepositSnapshot> {
+  // The chain's start time, not the run's: a restart after a failure is a new chain, a later lifecycle.
+  const lifecycle = workflowInfo().startTime.toISOString();
+  let state: DepositSnapshot = resume?.state ?? { ...input, status: 'detected', confirmations: 0, version: 1, lifecycle };
+  let sequence = resume?.sequence ?? 0;
+  let sightings = 0;
   setHandler(depositSnapshotQuery, () => state);
+  setHandler(depositSightedSignal, () => void sightings++);
 
   const transition = async (status: DepositStatus, event: EventType) => {
     state = { ...state, status, version: state.version + 1 };
@@ -66,6 +86,7 @@ export async function depositWorkflow(input: DepositInput): Promise<DepositSnaps
         amount: state.amount,
         txHash: state.txHash,
         detectedAt: state.detectedAt,
+        blockTimestamp: state.blockTimestamp,
       });
     } catch {
       // The invoice's monitoring window has closed: the deposit is still recorded and credited,
@@ -73,18 +94,35 @@ export async function depositWorkflow(input: DepositInput): Promise<DepositSnaps
     }
   };
 
-  await transition('detected', 'deposit.detected');
+  if (!resume) await transition('detected', 'deposit.detected');
+  let checks = 0;
+  let unknownStreak = 0;
   for (;;) {
     const check = await verifyDeposit(state);
     if (!check.canonical) {
+      const sightedBefore = sightings;
       await transition('failed', 'deposit.failed');
+      // The watcher saw the transfer again while this run was failing (mined again at the same log
+      // index): its start could not begin a new run yet, so this one reopens instead of losing it.
+      if (patched(PATCH_SIGHTED) && sightings > sightedBefore) {
+        await transition('detected', 'deposit.detected');
+        continue;
+      }
       throw ApplicationFailure.nonRetryable(`transfer ${state.txHash} left the canonical chain`, DEPOSIT_REORGED);
     }
     state = { ...state, confirmations: check.confirmations, blockNumber: check.blockNumber, blockHash: check.blockHash };
     if (check.confirmations >= 1 && state.status === 'detected') await transition('confirming', 'deposit.confirming');
     if (check.confirmations >= state.requiredConfirmations) break;
     const remaining = state.requiredConfirmations - check.confirmations;
-    await sleep(Math.max(remaining, 1) * state.blockTimeMs);
+    if (patched(PATCH_BOUNDED)) {
+      if (++checks >= CHECKS_PER_RUN) await continueAsNew<typeof depositWorkflow>(input, { state, sequence });
+      // A node that cannot tell yet is asked again soon, then less and less often.
+      unknownStreak = check.state === 'unknown' ? unknownStreak + 1 : 0;
+      const wait = Math.max(remaining, 1) * state.blockTimeMs * 2 ** Math.min(unknownStreak, 10);
+      await sleep(Math.min(wait, Math.max(MAX_UNKNOWN_WAIT_MS, remaining * state.blockTimeMs)));
+    } else {
+      await sleep(Math.max(remaining, 1) * state.blockTimeMs);
+    }
   }
   await creditDeposit(state);
   await transition('completed', 'deposit.completed');

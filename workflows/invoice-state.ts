@@ -44,7 +44,7 @@ export interface Evaluation {
 
 /**
  * Decides the invoice's status at `now`. Paid means received ≥ amount less the merchant's tolerance.
- * A deposit detected before expiry counts as on time even if it confirms later; money that only
+ * A deposit mined before expiry (by its block's timestamp) counts as on time even if it confirms later; money that only
  * arrives after expiry makes the invoice `paid_late`, never lost.
  */
 export function evaluate(s: InvoiceSnapshot, now: Date): Evaluation {
@@ -56,7 +56,7 @@ export function evaluate(s: InvoiceSnapshot, now: Date): Evaluation {
 
   if (!settled && received > 0n && isWithinToleranceBelow(received, amount, s.underpaymentToleranceBps)) {
     const onTime = s.deposits
-      .filter((d) => d.status === 'completed' && d.detectedAt <= s.expiresAt)
+      .filter((d) => d.status === 'completed' && arrivedBy(d, s.expiresAt))
       .reduce((sum, d) => sum + BigInt(d.amount), 0n);
     const status = received > amount ? 'overpaid' : 'paid';
     next = {
@@ -80,5 +80,14 @@ export function evaluate(s: InvoiceSnapshot, now: Date): Evaluation {
 }
 
 function hasOnTimeDepositsInFlight(s: InvoiceSnapshot): boolean {
-  return s.deposits.some((d) => IN_FLIGHT.has(d.status) && d.detectedAt <= s.expiresAt);
+  return s.deposits.some((d) => IN_FLIGHT.has(d.status) && arrivedBy(d, s.expiresAt));
+}
+
+/**
+ * Whether a deposit arrived by `at`: the chain's time (its block's timestamp) decides, not when a
+ * possibly lagging watcher saw it. Deposits recorded before block timestamps were carried fall back
+ * to their detection time.
+ */
+function arrivedBy(d: DepositUpdate, at: string): boolean {
+  return (d.blockTimestamp ?? d.detectedAt) <= at;
 }

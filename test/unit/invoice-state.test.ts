@@ -92,4 +92,20 @@ describe('invoice state', () => {
     const late = evaluate(applyDepositUpdate(expired, dep('a', 'completed', '100', after)), after);
     expect(late.snapshot).toMatchObject({ status: 'paid', paidLate: true });
   });
+
+  test('when a payment mined before expiry is only detected after it, then the invoice is paid on time, not late', () => {
+    const mined = { ...dep('a', 'completed', '100', after), blockTimestamp: before.toISOString() };
+    const { snapshot } = evaluate(applyDepositUpdate(base, mined), after);
+    expect(snapshot).toMatchObject({ status: 'paid', paidLate: false });
+  });
+
+  test('when a payment mined before expiry is still confirming at expiry, then the invoice does not expire', () => {
+    const mined = { ...dep('a', 'confirming', '100', after), blockTimestamp: before.toISOString() };
+    expect(evaluate(applyDepositUpdate(base, mined), after).events).toEqual([]);
+  });
+
+  test('when a payment is mined after expiry, then it is late even if the watcher saw it early', () => {
+    const mined = { ...dep('a', 'completed', '100', before), blockTimestamp: after.toISOString() };
+    expect(evaluate(applyDepositUpdate(base, mined), after).snapshot).toMatchObject({ status: 'paid', paidLate: true });
+  });
 });
