@@ -28,8 +28,8 @@ export const WithdrawalInput = z.object({
   livemode: z.boolean(),
   network: z.string(),
   currency: z.string(),
-  /** Token contract (lower case); withdrawals move tokens, never the native coin the gas is paid in. */
-  contract: z.string(),
+  /** Token contract (lower case), or null for the network's native coin. */
+  contract: z.string().nullable(),
   decimals: z.number().int(),
   amount: BaseUnits,
   /** Symbol of the network's native coin, the currency gas is booked in. */
@@ -83,6 +83,8 @@ export interface SignedTxSummary {
   attempt: number;
   /** gas limit × max fee per gas + value: what the sender must hold for the transaction to be accepted. */
   maxCost: string;
+  /** gas limit × max fee per gas: the most its gas can cost (absent in results recorded by older workers). */
+  maxGasCost?: string;
 }
 
 export type TxStatus =

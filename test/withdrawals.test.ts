@@ -9,6 +9,7 @@ import { createCreditDeposit } from '../activities/db/credit-deposit';
 import { createTransactionActivities } from '../activities/signing/transactions';
 import { createGasActivities } from '../activities/wallet/gas';
 import { HdWallet } from '../activities/wallet/hd-wallet';
+import { LOCAL_FAUCET_KEY } from '../scripts/dev-stack/local-chain';
 import type { DepositSnapshot } from '../domain/payments';
 import { TestStack, eventually } from './harness/test-stack';
 import { units, withdrawalFixtures } from './harness/withdrawal-fixtures';
@@ -168,10 +169,10 @@ describe('withdrawals, sweeps, balances and fees', () => {
       expect(sums['external:chain_outflow']).toBe(units('60'));
       await expectBalancedPostings();
       const gas = await stack.pool.query<{ sum: string }>(
-        "SELECT sum(amount)::text AS sum FROM ledger_entries WHERE merchant_id = $1 AND account = 'settle:gas'",
+        "SELECT sum(amount)::text AS sum FROM ledger_entries WHERE merchant_id = $1 AND account = 'external:network_fees'",
         [m.id],
       );
-      expect(BigInt(gas.rows[0]!.sum)).toBeLessThan(0n);
+      expect(BigInt(gas.rows[0]!.sum)).toBeGreaterThan(0n);
       const balance = await stack.api('GET', '/v1/balance', m.key);
       expect(balance.body.data).toMatchObject({
         available: '15.00',
@@ -323,7 +324,8 @@ describe('withdrawals, sweeps, balances and fees', () => {
       [{ amount: '1', to_address: 'not-an-address' }, 'invalid_address'],
       [{ amount: '0', to_address: good }, 'invalid_amount'],
       [{ amount: '-5', to_address: good }, 'parameter_invalid'],
-      [{ amount: '1', to_address: good, currency: 'ETH' }, 'unsupported_currency'],
+      [{ amount: '1', to_address: good, currency: 'DOGE' }, 'unsupported_currency'],
+      [{ amount: '0.0009', to_address: good, currency: 'ETH' }, 'amount_below_minimum'],
       [{ amount: '1', to_address: good }, 'insufficient_balance'],
     ];
     for (const [body, code] of cases) {
@@ -368,6 +370,58 @@ describe('withdrawals, sweeps, balances and fees', () => {
       expect(match).not.toBeNull();
       await waitForStatus(m.key, match![1]!, 'completed');
       expect(await balanceOf(recipient)).toBe(units('100'));
+    },
+    SLOW,
+  );
+
+  test(
+    "when a customer's address holds both paid ETH and USDT, then the USDT sweep's gas is not paid with the customer's ETH and all of that ETH can be withdrawn",
+    async () => {
+      const m = await stack.merchant({ feePolicy: { type: 'none' } });
+      const customer = (await stack.api('POST', '/api/v1/customers', m.key, { name: 'Both coins' })).body.data;
+      const address = customer.addresses.find((a: { network: string }) => a.network === 'local').address as string;
+      await stack.sendToken(address, units('30'));
+      const faucet = new Wallet(LOCAL_FAUCET_KEY, stack.chain.provider);
+      await (await faucet.sendTransaction({ to: address, value: units('2') })).wait();
+      await eventually(
+        async () => {
+          const r = await stack.pool.query<{ currency: string; sum: string }>(
+            "SELECT currency, sum(amount)::text AS sum FROM ledger_entries WHERE merchant_id = $1 AND account = 'merchant:available' GROUP BY currency",
+            [m.id],
+          );
+          const sums = Object.fromEntries(r.rows.map((x) => [x.currency, BigInt(x.sum)]));
+          return sums.USDT === units('30') && sums.ETH === units('2') ? true : undefined;
+        },
+        'both deposits to be credited',
+        120_000,
+      );
+
+      const tokenRecipient = Wallet.createRandom().address;
+      const usdt = await stack.api('POST', '/v1/withdraw', m.key, { amount: '30', to_address: tokenRecipient });
+      expect(usdt.status).toBe(201);
+      await waitForStatus(m.key, usdt.body.id, 'completed');
+      // The sweep's gas came from a top-up, not from the 2 ETH the customer paid.
+      const topUp = await stack.pool.query("SELECT 1 FROM signed_transactions WHERE purpose LIKE 'sweep:' || $1 || '%:gas'", [
+        usdt.body.id,
+      ]);
+      expect(topUp.rowCount).toBe(1);
+      expect(await stack.chain.provider.getBalance(address)).toBeGreaterThan(units('2'));
+      await expectLedgerMatchesChain(m.id);
+
+      const nativeRecipient = Wallet.createRandom().address;
+      const eth = await stack.api('POST', '/v1/withdraw', m.key, {
+        amount: '2',
+        currency: 'ETH',
+        to_address: nativeRecipient,
+      });
+      expect(eth.status).toBe(201);
+      expect(eth.body).toMatchObject({ currency: 'ETH', amount: '2.00' });
+      const done = await waitForStatus(m.key, eth.body.id, 'completed');
+      expect(await stack.chain.provider.getBalance(nativeRecipient)).toBe(units('2'));
+      const sent = await stack.chain.provider.getTransaction(done.transaction_hash);
+      expect(sent).toMatchObject({ to: nativeRecipient, value: units('2') });
+      expect(await transfersTo(nativeRecipient)).toHaveLength(0);
+      await expectLedgerMatchesChain(m.id);
     },
     SLOW,
   );

@@ -87,6 +87,11 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
   };
 
   const hotSigner = { merchantId: input.merchantId, livemode: input.livemode, index: 0 };
+  /** A token transfer calls the contract; the native coin is the transaction's own value. */
+  const payment = (recipient: string, amount: string) =>
+    input.contract
+      ? { to: input.contract, tokenTransfer: { recipient, amount } }
+      : { to: recipient, value: amount };
 
   /** Broadcasts a stored transaction and waits for `confirmations`, replacing it with higher fees while it is stuck. */
   const send = async (
@@ -148,8 +153,7 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
       purpose: `sweep:${sweep.id}:transfer`,
       network: input.network,
       signer: sweepSigner,
-      to: input.contract,
-      tokenTransfer: { recipient: plan.hotAddress, amount: sweep.amount },
+      ...payment(plan.hotAddress, sweep.amount),
     });
     const topUp = await prepareGasTopUp({
       purpose: `sweep:${sweep.id}:gas`,
@@ -157,7 +161,7 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
       merchantId: input.merchantId,
       livemode: input.livemode,
       target: sweep.from,
-      needed: transfer.maxCost,
+      needed: transfer.maxGasCost ?? transfer.maxCost,
     });
     if (topUp) await send(topUp.purpose, hotSigner, INTERNAL_CONFIRMATIONS);
     const swept = await send(transfer.purpose, sweepSigner, INTERNAL_CONFIRMATIONS);
@@ -171,8 +175,7 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     purpose,
     network: input.network,
     signer: hotSigner,
-    to: input.contract,
-    tokenTransfer: { recipient: input.toAddress, amount: input.amount },
+    ...payment(input.toAddress, input.amount),
   });
   await broadcastTransaction(purpose);
   await transition('broadcast', { txHash: signed.hash });

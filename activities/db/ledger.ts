@@ -19,6 +19,8 @@ export const Account = {
   gas: 'settle:gas',
   /** Counterparty of gas spending: native coin paid to the network's validators. */
   networkFees: 'external:network_fees',
+  /** Counterparty of native coin put on a hot address to pay gas (the test faucet, an operator's top-up). */
+  gasFunding: 'external:gas_funding',
 } as const;
 export type Account = (typeof Account)[keyof typeof Account];
 

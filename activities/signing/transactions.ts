@@ -301,5 +301,6 @@ function summary(row: StoredRow): SignedTxSummary {
     nonce: Number(row.nonce),
     attempt: row.attempt,
     maxCost: (BigInt(row.gas_limit) * BigInt(row.max_fee_per_gas) + tx.value).toString(),
+    maxGasCost: (BigInt(row.gas_limit) * BigInt(row.max_fee_per_gas)).toString(),
   };
 }

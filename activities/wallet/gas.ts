@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { parseEther, Wallet } from 'ethers';
 import type { Pool } from 'pg';
+import { Account, post } from '../db/ledger';
+import { inTransaction } from '../db/pool';
 import type { SignedTxSummary } from '../../domain/withdrawals';
 import { LOCAL_FAUCET_KEY } from '../../scripts/dev-stack/local-chain';
 import type { ChainProviders } from '../chain/providers';
@@ -21,7 +23,7 @@ export interface GasTopUpInput {
   livemode: boolean;
   /** Deposit address that must pay for its sweep. */
   target: string;
-  /** Native base units the target's transaction may cost at most. */
+  /** Native base units the target's transaction's gas may cost at most (its value not included). */
   needed: string;
 }
 
@@ -51,6 +53,22 @@ export function createGasActivities(
     if (balance >= TEST_HOT_GAS_FLOOR) return balance.toString();
     const faucet = new Wallet(LOCAL_FAUCET_KEY, provider);
     const tx = await faucet.sendTransaction({ to: hot, value: TEST_HOT_GAS_REFILL });
+    // Settle's gas money, not the merchant's: booked so the ledger's native coin equals the chain's.
+    await inTransaction(pool, (db) =>
+      post(db, {
+        txnId: `gas-funding:${tx.hash.toLowerCase()}`,
+        merchantId: input.merchantId,
+        livemode: input.livemode,
+        network: input.network,
+        currency: network.native.symbol,
+        refType: 'gas_funding',
+        refId: tx.hash.toLowerCase(),
+        entries: [
+          { account: Account.gasFunding, amount: -TEST_HOT_GAS_REFILL },
+          { account: Account.gas, amount: TEST_HOT_GAS_REFILL },
+        ],
+      }),
+    );
     await tx.wait();
     return (await provider.getBalance(hot)).toString();
   }
@@ -59,6 +77,9 @@ export function createGasActivities(
    * Signs (once) a native transfer from the hot address to a deposit address that cannot pay for
    * its sweep, or returns null when it already can. The answer is recorded in the workflow's
    * history, so a retry never re-decides after a top-up was signed.
+   *
+   * Native coin customers paid to the address is the merchant's, not gas budget: the address must
+   * hold the gas on top of it (a native sweep's own value is part of what is owed).
    */
   async function prepareGasTopUp(input: GasTopUpInput): Promise<SignedTxSummary | null> {
     const signed = await pool.query('SELECT 1 FROM signed_transactions WHERE purpose = $1 LIMIT 1', [input.purpose]);
@@ -72,9 +93,23 @@ export function createGasActivities(
     });
     if (signed.rowCount) return signTransaction(request(0n));
     const balance = await chains.get(input.network).getBalance(input.target);
-    const needed = BigInt(input.needed);
-    if (balance >= needed) return null;
-    return signTransaction(request(needed * TOP_UP_MULTIPLIER - balance));
+    const owed = await nativeOwed(input.network, input.target);
+    const gas = BigInt(input.needed);
+    if (balance >= gas + owed) return null;
+    return signTransaction(request(gas * TOP_UP_MULTIPLIER + owed - balance));
+  }
+
+  /** Completed native deposits to an address minus the native sweeps from it that were mined. */
+  async function nativeOwed(networkId: string, address: string): Promise<bigint> {
+    const symbol = chains.network(networkId).native.symbol;
+    const row = await pool.query<{ owed: string }>(
+      `SELECT (coalesce((SELECT sum(amount) FROM deposits WHERE network = $1 AND to_address = $2 AND currency = $3
+                 AND status = 'completed'), 0)
+             - coalesce((SELECT sum(amount) FROM sweeps WHERE network = $1 AND from_address = $2 AND currency = $3
+                 AND mined AND NOT reverted), 0))::text AS owed`,
+      [networkId, address.toLowerCase(), symbol],
+    );
+    return BigInt(row.rows[0]!.owed);
   }
 
   return { ensureHotGas, prepareGasTopUp };

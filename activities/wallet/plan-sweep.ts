@@ -23,8 +23,12 @@ import { ensureHotAddress } from './hot-wallet';
  */
 export function createPlanSweep(pool: Pool, chains: ChainProviders, wallet: HdWallet) {
   return async function planSweep(w: WithdrawalInput): Promise<SweepPlan> {
-    const token = new Contract(w.contract, erc20Interface, chains.get(w.network));
-    const balanceOf = async (address: string) => (await token.getFunction('balanceOf')(address)) as bigint;
+    const provider = chains.get(w.network);
+    const contract = w.contract;
+    const balanceOf = contract
+      ? async (address: string) =>
+          (await new Contract(contract, erc20Interface, provider).getFunction('balanceOf')(address)) as bigint
+      : (address: string) => provider.getBalance(address);
 
     return inTransaction(pool, async (db) => {
       await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
@@ -39,7 +43,8 @@ export function createPlanSweep(pool: Pool, chains: ChainProviders, wallet: HdWa
          WHERE merchant_id = $1 AND livemode = $2 AND network = $3 AND currency = $4 AND NOT settled`,
         [w.merchantId, w.livemode, w.network, w.currency],
       );
-      const freeOnHot = (await balanceOf(hotAddress)) - BigInt(committed.rows[0]!.sum);
+      // The hot address's native coin is Settle's gas money, never the merchant's: native withdrawals sweep it all.
+      const freeOnHot = contract ? (await balanceOf(hotAddress)) - BigInt(committed.rows[0]!.sum) : 0n;
       let need = BigInt(w.amount) - (freeOnHot > 0n ? freeOnHot : 0n);
 
       await db.query(

@@ -292,7 +292,7 @@ export const OPERATIONS: Operation[] = [
     ...w,
     tag: 'Withdrawals',
     description:
-      'Sends tokens from your balance to an external address. The object is returned both at the top level and under data. ' +
+      'Sends tokens (or the native coin) from your balance to an external address. The object is returned both at the top level and under data. ' +
       'A 202 means the withdrawal exists (status pending) but its balance check took longer than the wait: poll it by id ' +
       'instead of retrying, which without an Idempotency-Key would create a second withdrawal.',
     scope: 'withdraw',

@@ -40,9 +40,6 @@ export async function createWithdrawal(
 ): Promise<{ snapshot: WithdrawalSnapshot; created: boolean; delayed: boolean }> {
   const network = resolveNetwork(deps, auth, body.network);
   const currency = resolveCurrency(deps, network, body.currency, 'withdrawn');
-  if (!currency.contract) {
-    throw ApiError.invalid('unsupported_currency', `${body.currency ?? 'USDT'} cannot be withdrawn on ${network.id}`, 'currency');
-  }
   const amount = parsePositiveAmount(body.amount, currency.decimals);
   requireMinimumWithdrawal(amount, currency);
   const toAddress = toRecipient(body.to_address);

@@ -1,5 +1,6 @@
-import { Contract, parseUnits, zeroPadValue } from 'ethers';
+import { Contract, parseUnits, Wallet, zeroPadValue } from 'ethers';
 import { erc20Interface, TRANSFER_TOPIC } from '../../activities/chain/erc20';
+import { LOCAL_FAUCET_KEY } from '../../scripts/dev-stack/local-chain';
 import { eventually, type TestStack } from './test-stack';
 
 export const units = (amount: string) => parseUnits(amount, 18);
@@ -22,21 +23,25 @@ export function withdrawalFixtures(current: () => TestStack) {
       fromBlock: 0,
     });
 
-  /** Pays a real invoice with an ERC-20 transfer and waits until its deposit is credited. */
-  const payInvoice = async (key: string, amount: string) => {
+  /** Pays a real invoice (an ERC-20 transfer, or a plain one for ETH) and waits until its deposit is credited. */
+  const payInvoice = async (key: string, amount: string, currency: 'USDT' | 'ETH' = 'USDT') => {
     const stack = current();
     // A busy machine can outlast a stack's short workflow wait: the same key picks the invoice up.
     const idempotencyKey = `pay-${Math.random().toString(36).slice(2)}`;
     const invoice = await eventually(
       async () => {
-        const r = await stack.api('POST', '/v1/invoices', key, { amount }, { 'Idempotency-Key': idempotencyKey });
+        const r = await stack.api('POST', '/v1/invoices', key, { amount, currency }, { 'Idempotency-Key': idempotencyKey });
         if (r.status !== 503) expect(r.status).toBe(201);
         return r.status === 201 ? r.body.data : undefined;
       },
       'the invoice to be created',
       120_000,
     );
-    await stack.sendToken(invoice.deposit_address, units(amount));
+    if (currency === 'USDT') await stack.sendToken(invoice.deposit_address, units(amount));
+    else {
+      const faucet = new Wallet(LOCAL_FAUCET_KEY, stack.chain.provider);
+      await (await faucet.sendTransaction({ to: invoice.deposit_address, value: units(amount) })).wait();
+    }
     await eventually(
       async () => {
         const r = await stack.api('GET', `/v1/invoices/${invoice.id}`, key);
@@ -83,17 +88,30 @@ export function withdrawalFixtures(current: () => TestStack) {
   };
 
   /**
-   * The ledger equals the chain to the base unit: the tokens that came in minus those that went
-   * out (the external counterparties) are exactly the tokens on the merchant's addresses.
+   * The ledger equals the chain to the base unit, for the token and the native coin: what the
+   * external counterparties gave minus what they took (deposits, withdrawals, gas, gas funding) is
+   * exactly what the merchant's addresses hold. Every posting balances.
    */
   const expectLedgerMatchesChain = async (merchantId: string) => {
     const stack = current();
-    const row = await stack.pool.query<{ sum: string }>(
-      `SELECT coalesce(sum(amount), 0)::text AS sum FROM ledger_entries
-       WHERE merchant_id = $1 AND currency = 'USDT' AND account IN ('external:chain_inflow', 'external:chain_outflow')`,
+    const addresses = await stack.pool.query<{ address: string }>(
+      'SELECT DISTINCT address FROM addresses WHERE merchant_id = $1',
       [merchantId],
     );
-    expect(await tokensOnChain(merchantId)).toBe(-BigInt(row.rows[0]!.sum));
+    let native = 0n;
+    for (const r of addresses.rows) native += await stack.chain.provider.getBalance(r.address);
+    const external = async (currency: string) => {
+      const row = await stack.pool.query<{ sum: string }>(
+        `SELECT coalesce(sum(amount), 0)::text AS sum FROM ledger_entries
+         WHERE merchant_id = $1 AND currency = $2 AND account LIKE 'external:%'`,
+        [merchantId, currency],
+      );
+      return -BigInt(row.rows[0]!.sum);
+    };
+    expect({ USDT: await tokensOnChain(merchantId), ETH: native }).toEqual({
+      USDT: await external('USDT'),
+      ETH: await external('ETH'),
+    });
     const unbalanced = await stack.pool.query('SELECT txn_id FROM ledger_entries GROUP BY txn_id HAVING sum(amount) <> 0');
     expect(unbalanced.rows).toEqual([]);
   };
