@@ -89,9 +89,7 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
   const hotSigner = { merchantId: input.merchantId, livemode: input.livemode, index: 0 };
   /** A token transfer calls the contract; the native coin is the transaction's own value. */
   const payment = (recipient: string, amount: string) =>
-    input.contract
-      ? { to: input.contract, tokenTransfer: { recipient, amount } }
-      : { to: recipient, value: amount };
+    input.contract ? { to: input.contract, tokenTransfer: { recipient, amount } } : { to: recipient, value: amount };
 
   /** Broadcasts a stored transaction and waits for `confirmations`, replacing it with higher fees while it is stuck. */
   const send = async (
