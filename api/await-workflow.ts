@@ -29,14 +29,13 @@ export async function awaitWorkflowWithin<T>(
   deps: ApiDeps,
   call: () => Promise<T>,
 ): Promise<{ done: true; value: T } | { done: false }> {
+  const deadline = Date.now() + (deps.workflowWaitMs ?? DEFAULT_WORKFLOW_WAIT_MS);
   try {
-    const value = await deps.temporal.connection.withDeadline(
-      Date.now() + (deps.workflowWaitMs ?? DEFAULT_WORKFLOW_WAIT_MS),
-      call,
-    );
+    const value = await deps.temporal.connection.withDeadline(deadline, call);
     return { done: true, value };
   } catch (err) {
-    if (!isGrpcDeadlineError(err)) throw err;
+    // A long poll (a workflow's result) cut by the deadline fails as CANCELLED, not DEADLINE_EXCEEDED.
+    if (!isGrpcDeadlineError(err) && Date.now() < deadline) throw err;
     return { done: false };
   }
 }
