@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { NetworkRegistry } from '../domain/networks';
 import type { CheckoutSettings } from './checkout/settings';
+import type { ObjectCaps } from './object-caps';
 
 /** What the API needs: a read-mostly database pool and a Temporal client. No key material. */
 export interface ApiDeps {
@@ -15,4 +16,6 @@ export interface ApiDeps {
   workflowWaitMs?: number;
   /** Hosted checkout; defaults (with a per-process secret) suit tests only. */
   checkout?: Partial<CheckoutSettings>;
+  /** Caps on objects per merchant; DEFAULT_OBJECT_CAPS for any left out. */
+  objectCaps?: Partial<ObjectCaps>;
 }

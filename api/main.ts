@@ -24,6 +24,11 @@ async function main(): Promise<void> {
         frameAncestors: env.SETTLE_CHECKOUT_FRAME_ANCESTORS.split(/\s+/).filter(Boolean),
         rateLimitPerMinute: env.SETTLE_CHECKOUT_RATE_LIMIT,
       },
+      objectCaps: {
+        webhookEndpoints: env.SETTLE_MAX_WEBHOOK_ENDPOINTS,
+        openTestInvoices: env.SETTLE_MAX_OPEN_TEST_INVOICES,
+        testCustomers: env.SETTLE_MAX_TEST_CUSTOMERS,
+      },
     },
     { trustProxy: trustProxySetting(env.SETTLE_TRUST_PROXY), extraRouters: API_ROUTERS },
   );

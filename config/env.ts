@@ -38,6 +38,12 @@ export const ApiEnv = SharedEnv.extend({
     .default(''),
   /** Requests per minute one client IP may make to checkout pages. */
   SETTLE_CHECKOUT_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
+  /** Webhook endpoints a merchant may have per mode. */
+  SETTLE_MAX_WEBHOOK_ENDPOINTS: z.coerce.number().int().min(1).default(16),
+  /** Pending test-mode invoices a merchant may have. */
+  SETTLE_MAX_OPEN_TEST_INVOICES: z.coerce.number().int().min(1).default(1000),
+  /** Test-mode customers a merchant may have. */
+  SETTLE_MAX_TEST_CUSTOMERS: z.coerce.number().int().min(1).default(1000),
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;
 
@@ -46,6 +52,10 @@ export const WorkerEnv = SharedEnv.extend({
   SETTLE_MASTER_SEED: z.string().regex(/^[0-9a-fA-F]{32,128}$/, 'hex seed of 16 to 64 bytes'),
   /** Networks whose chain watcher this worker keeps running (comma-separated ids). */
   SETTLE_WATCH_NETWORKS: z.string().default('local'),
+  /** Webhook attempts this process runs at once, all merchants together. */
+  SETTLE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  /** Webhook attempts of one merchant this process runs at once; more wait their turn without holding a slot. */
+  SETTLE_WEBHOOK_CONCURRENCY_PER_MERCHANT: z.coerce.number().int().min(1).max(1000).default(8),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 

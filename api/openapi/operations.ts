@@ -30,6 +30,7 @@ import {
   WithdrawalObject,
 } from '../../domain/api-objects';
 import { SimulateDepositBody } from '../../domain/simulate';
+import { CAP_ERROR_CODES } from '../object-caps';
 
 /**
  * Every public API operation, described once. The OpenAPI document is built from this list and a
@@ -126,6 +127,7 @@ export const OPERATIONS: Operation[] = [
           'url_invalid',
           'url_not_public',
           'url_unresolvable',
+          CAP_ERROR_CODES.openTestInvoices,
         ],
       },
       { status: 409, codes: ['idempotency_key_reused', 'external_id_conflict'] },
@@ -166,7 +168,7 @@ export const OPERATIONS: Operation[] = [
     body: CreateCustomerBody,
     idempotent: true,
     response: { status: 201, description: 'The new customer with its addresses.', schema: Envelope(CustomerObject) },
-    errors: [invalid, delayed],
+    errors: [{ status: 400, codes: [...invalid.codes, CAP_ERROR_CODES.testCustomers] }, delayed],
   },
   {
     method: 'get',
@@ -380,7 +382,7 @@ function webhookEndpointOperations(): Operation[] {
       scope: 'write',
       body: CreateWebhookEndpointBody,
       response: { status: 201, description: 'The endpoint, with its secret.', schema: Envelope(WebhookEndpointObject) },
-      errors: [url],
+      errors: [{ ...url, codes: [...url.codes, CAP_ERROR_CODES.webhookEndpoints] }],
     },
     {
       ...base,

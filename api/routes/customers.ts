@@ -11,6 +11,7 @@ import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
 import { encodeCursor, page, pageQuery } from '../pagination';
 import { paymentTaskQueue } from '../../domain/task-queues';
+import { requireUnderCap } from '../object-caps';
 
 interface CustomerRow {
   id: string;
@@ -34,6 +35,8 @@ export function customersRouter(deps: ApiDeps): Router {
     const body = parse(CreateCustomerBody, req.body ?? {});
     const key = req.get('idempotency-key')?.slice(0, 255);
     const id = key ? derivedId('cus', auth.merchantId, String(auth.livemode), key) : randomId('cus');
+    const known = key && (await deps.pool.query('SELECT 1 FROM customers WHERE id = $1', [id])).rowCount;
+    if (!known) await requireUnderCap(deps, auth, 'testCustomers');
     const handle = await deps.temporal.workflow.start('customerWorkflow', {
       workflowId: workflowIds.customer(id),
       taskQueue: paymentTaskQueue(deps.taskQueue, auth.livemode),

@@ -16,6 +16,7 @@ import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
 import { encodeCursor, page, pageQuery } from '../pagination';
 import { deliveryObject, SELECT_DELIVERIES, type DeliveryRow } from '../webhook-deliveries';
+import { requireUnderCap } from '../object-caps';
 
 function newSecret(): string {
   return `whsec_${randomBytes(24).toString('hex')}`;
@@ -30,6 +31,7 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
     const auth = authOf(req);
     const body = parse(CreateWebhookEndpointBody, req.body ?? {});
     await requireDeliverableUrl(body.url, auth.livemode, 'url');
+    await requireUnderCap(deps, auth, 'webhookEndpoints');
     const row = await pool.query<WebhookEndpointRow>(
       `INSERT INTO webhook_endpoints (id, merchant_id, livemode, url, description, events, secret)
        VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING *`,

@@ -17,6 +17,7 @@ import { parsePositiveAmount, resolveCurrency, resolveNetwork } from '../request
 import { requireDeliverableUrl } from '../require-deliverable-url';
 import { paymentTaskQueue } from '../../domain/task-queues';
 import type { invoiceWorkflow } from '../../workflows/invoice';
+import { requireUnderCap } from '../object-caps';
 
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 
@@ -82,6 +83,7 @@ export async function createInvoice(
     // Created before: answer from the workflow while Temporal still has it, else from the record.
     snapshot = await handle.query(invoiceSnapshotQuery).catch(() => recorded);
   } else {
+    await requireUnderCap(deps, auth, 'openTestInvoices');
     snapshot = await awaitWorkflow(deps, () => startAndAwaitReady(deps, input, summary));
   }
   // USE_EXISTING hands back a running workflow started by an earlier request; its request id tells.

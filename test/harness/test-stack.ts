@@ -13,6 +13,7 @@ import { createPool } from '../../activities/db/pool';
 import { erc20Interface } from '../../activities/chain/erc20';
 import { createApp } from '../../api/app';
 import type { CheckoutSettings } from '../../api/checkout/settings';
+import type { ObjectCaps } from '../../api/object-caps';
 import { API_ROUTERS } from '../../api/routers';
 import type { ApiScope } from '../../domain/api-schemas';
 import { NetworkRegistry, NetworkRegistryConfig } from '../../domain/networks';
@@ -36,6 +37,8 @@ export interface StackOptions {
   anvilBlockTimeSeconds?: number;
   /** How long API requests wait for a workflow step before answering 503. */
   workflowWaitMs?: number;
+  /** Caps on objects per merchant (SETTLE_MAX_* in production). */
+  objectCaps?: Partial<ObjectCaps>;
   /** Express `trust proxy` for the API (as SETTLE_TRUST_PROXY sets it in production). */
   trustProxy?: false | number | string[];
   /** Put the hostile RPC proxy between Settle and Anvil (tests still drive Anvil directly through `chain`). */
@@ -153,6 +156,7 @@ export class TestStack {
         monitorWindowSeconds: 86_400,
         workflowWaitMs: this.options.workflowWaitMs,
         checkout: this.options.checkout,
+        objectCaps: this.options.objectCaps,
       },
       { extraRouters: API_ROUTERS, trustProxy: this.options.trustProxy },
     );
