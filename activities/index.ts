@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { PublishEventInput } from '../domain/events';
 import type { NetworkRegistry } from '../domain/networks';
+import { DEFAULT_DELIVERIES_PER_MERCHANT } from '../domain/webhooks';
 import { createScanBlocks } from './chain/scan-blocks';
 import { createSimulateTransfer } from './chain/simulate-transfer';
 import type { ChainProviders } from './chain/providers';
@@ -13,8 +14,9 @@ import { createStartDeposit } from './temporal/start-deposit';
 import { createAllocateAddress } from './wallet/allocate-address';
 import type { HdWallet } from './wallet/hd-wallet';
 import { createStoreEvent } from './webhooks/publish-event';
-import { createDeliverWebhook, createOpenDelivery } from './webhooks/deliveries';
-import { createDispatchEvent } from './webhooks/dispatch-event';
+import { createDeliverWebhook, createOpenDelivery, DELIVERY_TIMEOUT_MS } from './webhooks/deliveries';
+import { createDispatchEvent, createStartEventDispatch } from './webhooks/dispatch-event';
+import { MerchantSlots } from './webhooks/merchant-slots';
 import { createWithdrawalActivities } from './withdrawal-activities';
 
 export interface ActivityDeps {
@@ -24,12 +26,15 @@ export interface ActivityDeps {
   wallet: HdWallet;
   client: Client;
   taskQueue: string;
+  /** Deliveries of one merchant sent at once by this process; default DEFAULT_DELIVERIES_PER_MERCHANT. */
+  deliveriesPerMerchant?: number;
 }
 
 /** Every activity the worker registers; workflows proxy `ReturnType<typeof createActivities>`. */
 export function createActivities(deps: ActivityDeps) {
   const storeEvent = createStoreEvent(deps.pool);
   const dispatchEvent = createDispatchEvent(deps.pool, deps.client, deps.taskQueue);
+  const startEventDispatch = createStartEventDispatch(deps.client, deps.taskQueue);
   return {
     allocateAddress: createAllocateAddress(deps.pool, deps.wallet),
     ...createSaveProjections(deps.pool),
@@ -38,14 +43,19 @@ export function createActivities(deps: ActivityDeps) {
     scanBlocks: createScanBlocks(deps.pool, deps.chains, createStartDeposit(deps.client, deps.taskQueue)),
     verifyDeposit: createVerifyDeposit(deps.chains),
     ...createSimulateTransfer(deps.pool, deps.chains),
-    /** Stores the event, then enqueues it with every target subscribed to it. */
+    /** Stores the event, then has it enqueued with every target subscribed to it, off the payment queues. */
     async publishEvent(input: PublishEventInput): Promise<string> {
       const { id } = await storeEvent(input);
-      await dispatchEvent(id);
+      await startEventDispatch(id);
       return id;
     },
+    dispatchEvent,
     openDelivery: createOpenDelivery(deps.pool),
-    deliverWebhook: createDeliverWebhook(deps.pool, { storeEvent, dispatchEvent }),
+    deliverWebhook: createDeliverWebhook(
+      deps.pool,
+      { storeEvent, dispatchEvent },
+      new MerchantSlots(deps.deliveriesPerMerchant ?? DEFAULT_DELIVERIES_PER_MERCHANT, DELIVERY_TIMEOUT_MS),
+    ),
     ...createWithdrawalActivities(deps),
   };
 }

@@ -143,4 +143,5 @@ export const workflowIds = {
   chainWatcher: (network: string) => `chain-watcher-${network}`,
   withdrawal: (id: string) => `withdrawal-${id}`,
   webhookQueue: (targetId: string, objectId: string) => `webhooks-${targetId}-${objectId}`,
+  eventDispatch: (eventId: string) => `dispatch-${eventId}`,
 };

@@ -29,6 +29,12 @@ export const webhookEnqueueSignal = defineSignal<[WebhookQueueItem]>('webhookEnq
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'canceled';
 
+/** What an attempt returns: a status, or how long to wait when the merchant's delivery slots were all busy and nothing was sent. */
+export type AttemptOutcome = DeliveryStatus | { deferredForMs: number };
+
+/** Deliveries of one merchant a worker process sends at once, unless configured. */
+export const DEFAULT_DELIVERIES_PER_MERCHANT = 8;
+
 export interface OpenedDelivery {
   deliveryId: string;
   status: DeliveryStatus;

@@ -13,13 +13,19 @@ export interface QueueLimits {
   activities: number;
   /** Workflows kept in memory between tasks; evicted ones replay from history when they wake. */
   cachedWorkflows: number;
+  /** Workflow tasks running at once: a flood of one kind cannot take the Temporal server's whole throughput. */
+  workflowTasks: number;
 }
 
-/** Payment queues keep Temporal's default activity concurrency; deliveries get a smaller share. */
+/**
+ * Payment queues keep Temporal's default activity concurrency; deliveries get a smaller share. The
+ * caches hold 1,000 workflows in all (Temporal measures up to ~1 MB each), so a flood of delivery
+ * workflows is evicted and replayed on demand instead of growing the heap.
+ */
 export const DEFAULT_QUEUE_LIMITS: Record<TaskQueueKind, QueueLimits> = {
-  [TaskQueueKind.payments]: { activities: 100, cachedWorkflows: 1000 },
-  [TaskQueueKind.testPayments]: { activities: 50, cachedWorkflows: 500 },
-  [TaskQueueKind.webhooks]: { activities: 32, cachedWorkflows: 500 },
+  [TaskQueueKind.payments]: { activities: 100, cachedWorkflows: 500, workflowTasks: 40 },
+  [TaskQueueKind.testPayments]: { activities: 50, cachedWorkflows: 250, workflowTasks: 20 },
+  [TaskQueueKind.webhooks]: { activities: 32, cachedWorkflows: 250, workflowTasks: 8 },
 };
 
 export interface WorkerOptions {
@@ -35,6 +41,8 @@ export interface WorkerOptions {
   /** Prebuilt workflow bundle (tests build it once); otherwise bundled from workflows/ at start. */
   workflowBundle?: WorkflowBundle;
   limits?: Partial<Record<TaskQueueKind, QueueLimits>>;
+  /** Webhook attempts of one merchant run at once in this process. */
+  deliveriesPerMerchant?: number;
 }
 
 /** The worker of each task queue, run and stopped together. */
@@ -62,6 +70,7 @@ export async function createSettleWorker(options: WorkerOptions): Promise<Settle
     wallet: new HdWallet(options.masterSeedHex),
     client,
     taskQueue: options.taskQueue,
+    deliveriesPerMerchant: options.deliveriesPerMerchant,
   });
   // Bundled once for all the queues' workers.
   const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
@@ -75,6 +84,7 @@ export async function createSettleWorker(options: WorkerOptions): Promise<Settle
         activities,
         maxConcurrentActivityTaskExecutions: limits.activities,
         maxCachedWorkflows: limits.cachedWorkflows,
+        maxConcurrentWorkflowTaskExecutions: limits.workflowTasks,
         workflowBundle,
       });
     }),

@@ -4,7 +4,7 @@ import { migrate } from '../activities/db/migrate';
 import { createPool } from '../activities/db/pool';
 import { connectWithBackoff } from '../activities/temporal/connect-with-backoff';
 import { loadNetworkRegistry, parseEnv, WorkerEnv } from '../config/env';
-import { createSettleWorker } from './create-worker';
+import { createSettleWorker, DEFAULT_QUEUE_LIMITS } from './create-worker';
 import { registerSearchAttributes } from './register-search-attributes';
 import { ensureChainWatchers } from './start-chain-watchers';
 
@@ -28,6 +28,8 @@ async function main(): Promise<void> {
     pool,
     registry,
     masterSeedHex: env.SETTLE_MASTER_SEED,
+    limits: { webhooks: { ...DEFAULT_QUEUE_LIMITS.webhooks, activities: env.SETTLE_WEBHOOK_CONCURRENCY } },
+    deliveriesPerMerchant: env.SETTLE_WEBHOOK_CONCURRENCY_PER_MERCHANT,
   });
   const watched = env.SETTLE_WATCH_NETWORKS.split(',')
     .map((s) => s.trim())

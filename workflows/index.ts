@@ -5,3 +5,4 @@ export { customerWorkflow } from './customer';
 export { simulateDepositWorkflow } from './simulate-deposit';
 export { webhookDeliveryWorkflow } from './webhook-delivery';
 export { withdrawalWorkflow } from './withdrawal';
+export { eventDispatchWorkflow } from './event-dispatch';

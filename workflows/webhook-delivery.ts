@@ -1,4 +1,4 @@
-import { condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { webhookEnqueueSignal, type WebhookQueueInput, type WebhookQueueItem } from '../domain/webhooks';
 
@@ -48,10 +48,23 @@ export async function webhookDeliveryWorkflow(input: WebhookQueueInput): Promise
 async function deliver(targetId: string, item: WebhookQueueItem): Promise<void> {
   const delivery = await openDelivery({ targetId, ...item });
   if (delivery.status !== 'pending') return;
-  for (let attempt = delivery.attemptsMade + 1; ; attempt++) {
+  // Histories from before the per-merchant delivery limit replay without deferrals.
+  const mayDefer = patched('defer-while-merchant-busy');
+  for (let attempt = delivery.attemptsMade + 1; ;) {
     const retryInSeconds = delivery.retryScheduleSeconds[attempt - 1] ?? null;
-    const status = await deliverWebhook({ deliveryId: delivery.deliveryId, attempt, retryInSeconds });
+    const status = await deliverWebhook({
+      deliveryId: delivery.deliveryId,
+      attempt,
+      retryInSeconds,
+      ...(mayDefer ? { mayDefer } : {}),
+    });
+    if (typeof status === 'object') {
+      // Nothing was sent, so this is not an attempt. Jitter spreads the waiters' returns.
+      await sleep(status.deferredForMs * (0.75 + Math.random() / 2));
+      continue;
+    }
     if (status !== 'pending' || retryInSeconds === null) return;
     await sleep(retryInSeconds * 1000);
+    attempt++;
   }
 }

@@ -5,6 +5,7 @@ import {
   CALLBACK_TARGET,
   DEFAULT_RETRY_SCHEDULE_SECONDS,
   MAX_RETRY_DELAY_SECONDS,
+  type AttemptOutcome,
   type DeliveryStatus,
   type OpenedDelivery,
   type WebhookQueueItem,
@@ -13,6 +14,7 @@ import type { PublishEventInput } from '../../domain/events';
 import { inTransaction } from '../db/pool';
 import { checkWebhookUrl, privateTargetsAllowedInTestMode, publicOnlyLookup } from './check-url';
 import { endpointDisabledEvent, recordEndpointOutcome } from './endpoint-health';
+import type { MerchantSlots } from './merchant-slots';
 import { postWebhook, type PostResult } from './post-webhook';
 import { webhookHeaders } from './sign-payload';
 
@@ -112,6 +114,11 @@ export interface DeliverWebhookInput {
   attempt: number;
   /** Seconds until the next attempt if this one fails; null when it is the last. */
   retryInSeconds: number | null;
+  /**
+   * The caller understands `deferred` (workflows since the per-merchant limit); without it the
+   * attempt goes ahead regardless of the limit.
+   */
+  mayDefer?: boolean;
 }
 
 function cancellationSignal(): AbortSignal | undefined {
@@ -126,8 +133,8 @@ function cancellationSignal(): AbortSignal | undefined {
  * Makes one attempt of a delivery and records it. A receiver's failure is a recorded attempt and a
  * returned status, not an exception: Temporal's retries are kept for Settle's own failures.
  */
-export function createDeliverWebhook(pool: Pool, announcer: EndpointDisabledAnnouncer) {
-  return async function deliverWebhook(input: DeliverWebhookInput): Promise<DeliveryStatus> {
+export function createDeliverWebhook(pool: Pool, announcer: EndpointDisabledAnnouncer, slots: MerchantSlots) {
+  return async function deliverWebhook(input: DeliverWebhookInput): Promise<AttemptOutcome> {
     const row = (
       await pool.query<DeliveryRow>(
         `SELECT d.status, d.attempt_count, d.merchant_id, d.endpoint_id, d.livemode, d.event_id, e.body, d.target_type, e.callback_url,
@@ -158,6 +165,16 @@ export function createDeliverWebhook(pool: Pool, announcer: EndpointDisabledAnno
     const url = (row.target_type === 'callback' ? row.callback_url : row.endpoint_url) ?? '';
     const secrets = row.target_type === 'callback' ? [row.callback_secret] : (row.endpoint_secrets ?? []);
 
+    const release = slots.tryAcquire(row.merchant_id, input.deliveryId);
+    if (!release && input.mayDefer) return { deferredForMs: slots.deferral(row.merchant_id, input.deliveryId) };
+    try {
+      return await attempt(row, url, secrets, input);
+    } finally {
+      release?.();
+    }
+  };
+
+  async function attempt(row: DeliveryRow, url: string, secrets: string[], input: DeliverWebhookInput): Promise<DeliveryStatus> {
     const attemptedAt = new Date();
     const check = await checkWebhookUrl(url, row.livemode);
     const result: PostResult = check.ok
@@ -209,7 +226,7 @@ export function createDeliverWebhook(pool: Pool, announcer: EndpointDisabledAnno
     });
     if (disabledEventId) await announcer.dispatchEvent(disabledEventId);
     return status;
-  };
+  }
 }
 
 /** Sends the endpoint's latest `webhook_endpoint.disabled` event again (its queue ignores a repeat). */

@@ -1,4 +1,5 @@
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { workflowIds } from '../../domain/payments';
 import { SA } from '../../domain/search-attributes';
@@ -27,6 +28,8 @@ export async function findTargets(pool: Pool, event: EventRow): Promise<string[]
   return [...endpoints.rows.map((r) => r.id), ...(event.callback_url ? [CALLBACK_TARGET] : [])];
 }
 
+const DISPATCH_PARALLELISM = 4;
+
 /**
  * Enqueues a stored event with each of its targets' delivery queues (one workflow per target and
  * object, started on first use). Repeating it is harmless: a queue ignores an item it already has.
@@ -41,23 +44,47 @@ export function createDispatchEvent(pool: Pool, client: Client, baseTaskQueue: s
     ).rows[0];
     if (!event) return null;
     const targets = await findTargets(pool, event);
-    await Promise.all(
-      targets.map((targetId) => {
-        const input: WebhookQueueInput = { targetId, objectId: event.object_id };
-        return client.workflow.signalWithStart('webhookDeliveryWorkflow', {
-          workflowId: workflowIds.webhookQueue(targetId, event.object_id),
-          taskQueue: webhookTaskQueue(baseTaskQueue),
-          args: [input],
-          signal: webhookEnqueueSignal,
-          signalArgs: [{ eventId, requestId }],
-          staticSummary: `Webhooks of ${event.object_id} to ${targetId}`,
-          typedSearchAttributes: [
-            { key: SA.merchantId, value: event.merchant_id },
-            { key: SA.livemode, value: event.livemode },
-          ],
-        });
-      }),
-    );
+    // A few at a time: an account with many endpoints must not fire a burst of starts at Temporal.
+    for (let i = 0; i < targets.length; i += DISPATCH_PARALLELISM) {
+      await Promise.all(
+        targets.slice(i, i + DISPATCH_PARALLELISM).map((targetId) => {
+          const input: WebhookQueueInput = { targetId, objectId: event.object_id };
+          return client.workflow.signalWithStart('webhookDeliveryWorkflow', {
+            workflowId: workflowIds.webhookQueue(targetId, event.object_id),
+            taskQueue: webhookTaskQueue(baseTaskQueue),
+            args: [input],
+            signal: webhookEnqueueSignal,
+            signalArgs: [{ eventId, requestId }],
+            staticSummary: `Webhooks of ${event.object_id} to ${targetId}`,
+            typedSearchAttributes: [
+              { key: SA.merchantId, value: event.merchant_id },
+              { key: SA.livemode, value: event.livemode },
+            ],
+          });
+        }),
+      );
+    }
     return targets;
+  };
+}
+
+/**
+ * Starts the event's dispatch on the webhooks task queue (eventDispatchWorkflow). Its id is the
+ * event's, so a retried publish starts nothing twice.
+ */
+export function createStartEventDispatch(client: Client, baseTaskQueue: string) {
+  return async function startEventDispatch(eventId: string): Promise<void> {
+    try {
+      await client.workflow.start('eventDispatchWorkflow', {
+        workflowId: workflowIds.eventDispatch(eventId),
+        taskQueue: webhookTaskQueue(baseTaskQueue),
+        args: [eventId],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        staticSummary: `Dispatch ${eventId}`,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
   };
 }
