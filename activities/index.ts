@@ -46,7 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     /** Stores the event, then has it enqueued with every target subscribed to it, off the payment queues. */
     async publishEvent(input: PublishEventInput): Promise<string> {
       const { id } = await storeEvent(input);
-      await startEventDispatch(id);
+      await startEventDispatch(id, input.merchantId);
       return id;
     },
     dispatchEvent,

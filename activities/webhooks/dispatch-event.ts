@@ -31,6 +31,13 @@ export async function findTargets(pool: Pool, event: EventRow): Promise<string[]
 const DISPATCH_PARALLELISM = 4;
 
 /**
+ * Webhook work is dispatched fairly between merchants (Temporal task queue fairness, on when the
+ * server has matching.enableFairness): one merchant's backlog of deliveries does not queue another
+ * merchant's behind it. Activities inherit it from their workflow.
+ */
+const merchantFairness = (merchantId: string) => ({ fairnessKey: merchantId });
+
+/**
  * Enqueues a stored event with each of its targets' delivery queues (one workflow per target and
  * object, started on first use). Repeating it is harmless: a queue ignores an item it already has.
  * Returns the target ids.
@@ -56,6 +63,7 @@ export function createDispatchEvent(pool: Pool, client: Client, baseTaskQueue: s
             signal: webhookEnqueueSignal,
             signalArgs: [{ eventId, requestId }],
             staticSummary: `Webhooks of ${event.object_id} to ${targetId}`,
+            priority: merchantFairness(event.merchant_id),
             typedSearchAttributes: [
               { key: SA.merchantId, value: event.merchant_id },
               { key: SA.livemode, value: event.livemode },
@@ -73,7 +81,7 @@ export function createDispatchEvent(pool: Pool, client: Client, baseTaskQueue: s
  * event's, so a retried publish starts nothing twice.
  */
 export function createStartEventDispatch(client: Client, baseTaskQueue: string) {
-  return async function startEventDispatch(eventId: string): Promise<void> {
+  return async function startEventDispatch(eventId: string, merchantId: string): Promise<void> {
     try {
       await client.workflow.start('eventDispatchWorkflow', {
         workflowId: workflowIds.eventDispatch(eventId),
@@ -82,6 +90,7 @@ export function createStartEventDispatch(client: Client, baseTaskQueue: string) 
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         staticSummary: `Dispatch ${eventId}`,
+        priority: merchantFairness(merchantId),
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

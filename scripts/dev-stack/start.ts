@@ -104,6 +104,8 @@ async function startTemporal(): Promise<string> {
     args: [
       ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(PORTS.temporal)],
       ...['--ui-port', String(PORTS.temporalUi), '--db-filename', path.join(DATA, 'temporal.db'), '--log-level', 'error'],
+      // Webhook deliveries carry the merchant as fairness key; this has the server honour it.
+      ...['--dynamic-config-value', 'matching.enableFairness=true'],
       ...ALL_SEARCH_ATTRIBUTES.flatMap((a) => [
         '--search-attribute',
         `${a.name}=${TypedSearchAttributes.toMetadataType(a.type)}`,

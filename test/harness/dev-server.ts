@@ -18,6 +18,8 @@ export async function startDevServer(): Promise<TestWorkflowEnvironment> {
         ui: false,
         dbFilename: path.join(mkdtempSync(path.join(os.tmpdir(), 'settle-temporal-')), 'temporal.db'),
         log: { format: 'pretty', level: 'error' },
+        // Webhook deliveries carry the merchant as fairness key; this has the server honour it.
+        extraArgs: ['--dynamic-config-value', 'matching.enableFairness=true'],
         ...(temporalCli ? { executable: { type: 'existing-path' as const, path: temporalCli } } : {}),
       },
     }),
