@@ -1,5 +1,12 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { PNG } from 'pngjs';
+import { setMerchantBranding } from '../activities/db/merchants';
 import { createApp } from '../api/app';
 import { API_ROUTERS } from '../api/routers';
 import { InvoiceObject } from '../domain/api-objects';
@@ -136,6 +143,42 @@ describe('hosted checkout page', () => {
     expect(view.detail).toBe('Send 12.50 USDT to the address below.');
     expect(view.paymentUri).toContain(`address=${invoice.deposit_address}&uint256=12500000000000000000`);
     expect(view.qrSvg).toMatch(/^<svg /);
+  });
+
+  test('when the merchant sets a display name and logo with the CLI, then the page shows them and an SVG logo is refused', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'settle-logo-'));
+    const png = new PNG({ width: 8, height: 8 });
+    png.data.fill(0x80);
+    writeFileSync(path.join(dir, 'logo.png'), PNG.sync.write(png));
+    writeFileSync(path.join(dir, 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+    const cli = (...args: string[]) =>
+      promisify(execFile)(
+        process.execPath,
+        [require.resolve('tsx/cli'), 'scripts/cli/settle.ts', 'merchant', 'branding', ...args],
+        {
+          cwd: path.join(__dirname, '..'),
+          env: { ...process.env, DATABASE_URL: stack.databaseUrl },
+        },
+      );
+
+    const set = await cli(
+      '--merchant',
+      merchantId,
+      '--display-name',
+      'Acme Coffee',
+      '--logo',
+      path.join(dir, 'logo.png'),
+      '--json',
+    );
+    expect(JSON.parse(set.stdout)).toMatchObject({ display_name: 'Acme Coffee', logo_type: 'image/png' });
+    await expect(cli('--merchant', merchantId, '--logo', path.join(dir, 'logo.svg'))).rejects.toThrow(/not a PNG, JPEG or WebP/);
+
+    const html = await (await get((await newInvoice()).checkout_url)).text();
+    expect(html).toContain('<h1>Acme Coffee</h1>');
+    expect(html).not.toContain('Internal merchant name');
+    expect(html).toMatch(/<img src="data:image\/png;base64,[A-Za-z0-9+/=]+" alt="">/);
+    await setMerchantBranding(stack.pool, merchantId, { logo: null });
+    expect(await (await get((await newInvoice()).checkout_url)).text()).not.toContain('<img');
   });
 
   describe('with framing allowed and a low rate limit', () => {

@@ -27,41 +27,40 @@ export function checkoutRouter(deps: ApiDeps): Router {
   /** Headers, rate limit and token check shared by both routes; the invoice id, or undefined once answered. */
   const admit = (req: Request, res: Response, page: boolean): { invoiceId: string; nonce: string } | undefined => {
     const nonce = setCheckoutHeaders(res, settings.frameAncestors);
-    const m = messagesFor(req.get('accept-language'));
     const wait = limiter.take(req.ip ?? 'unknown');
     if (wait > 0) {
       res.set('Retry-After', String(wait));
-      if (page)
-        res
-          .status(429)
-          .type('html')
-          .send(renderMessagePage(m.tooMany, m.lang, nonce));
-      else res.status(429).json(error('rate_limited', 'Too many requests; retry later'));
+      refuse(req, res, page, nonce, 429);
       return undefined;
     }
     const invoiceId = invoiceIdOfToken(settings.secret, String(req.params.token));
     if (!invoiceId) {
-      notFound(req, res, page, nonce);
+      refuse(req, res, page, nonce, 404);
       return undefined;
     }
     return { invoiceId, nonce };
   };
 
-  const notFound = (req: Request, res: Response, page: boolean, nonce: string) => {
+  /** A short page for the shopper, or a JSON error for the event stream. */
+  const refuse = (req: Request, res: Response, page: boolean, nonce: string, status: 404 | 429) => {
     const m = messagesFor(req.get('accept-language'));
+    const [texts, code, message] =
+      status === 429
+        ? [m.tooMany, 'rate_limited', 'Too many requests; retry later']
+        : [m.notFound, 'resource_missing', 'No such checkout'];
     if (page)
       res
-        .status(404)
+        .status(status)
         .type('html')
-        .send(renderMessagePage(m.notFound, m.lang, nonce));
-    else res.status(404).json(error('resource_missing', 'No such checkout'));
+        .send(renderMessagePage(texts, m.lang, nonce));
+    else res.status(status).json({ error: { type: 'invalid_request_error', code, message, param: null } });
   };
 
   router.get('/checkout/:token', async (req, res) => {
     const admitted = admit(req, res, true);
     if (!admitted) return;
     const state = await readCheckoutState(deps, admitted.invoiceId);
-    if (!state) return notFound(req, res, true, admitted.nonce);
+    if (!state) return refuse(req, res, true, admitted.nonce, 404);
     const messages = messagesFor(req.get('accept-language'));
     const branding = await readMerchantBranding(deps.pool, state.invoice.merchantId);
     const view = liveView(state, branding.name, messages);
@@ -85,7 +84,7 @@ export function checkoutRouter(deps: ApiDeps): Router {
     const admitted = admit(req, res, false);
     if (!admitted) return;
     const first = await readCheckoutState(deps, admitted.invoiceId);
-    if (!first) return notFound(req, res, false, admitted.nonce);
+    if (!first) return refuse(req, res, false, admitted.nonce, 404);
     const messages = messagesFor(req.get('accept-language'));
     const { name } = await readMerchantBranding(deps.pool, first.invoice.merchantId);
 
@@ -125,8 +124,4 @@ export function checkoutRouter(deps: ApiDeps): Router {
   });
 
   return router;
-}
-
-function error(code: string, message: string) {
-  return { error: { type: 'invalid_request_error', code, message, param: null } };
 }

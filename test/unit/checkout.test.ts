@@ -6,36 +6,9 @@ import { RateLimiter } from '../../api/checkout/rate-limit';
 import { logoTypeOf } from '../../activities/db/merchants';
 import { amountDue, checkoutPhase, paymentUri } from '../../domain/checkout';
 import type { InvoiceSnapshot } from '../../domain/payments';
+import { invoiceSnapshot } from './invoice-snapshot';
 
-const invoice = (over: Partial<InvoiceSnapshot>): InvoiceSnapshot => ({
-  id: 'inv_0123456789abcdef01234567',
-  merchantId: 'mer_1',
-  livemode: false,
-  network: 'local',
-  currency: 'USDT',
-  decimals: 0,
-  amount: '100',
-  externalId: null,
-  callbackUrl: null,
-  metadata: {},
-  expiresInSeconds: 3600,
-  monitorWindowSeconds: 86400,
-  underpaymentToleranceBps: 0,
-  requestFingerprint: 'f',
-  requestId: 'r',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  expiresAt: '2026-01-01T01:00:00.000Z',
-  monitorUntil: '2026-01-02T01:00:00.000Z',
-  depositAddress: '0x0000000000000000000000000000000000000001',
-  status: 'pending',
-  amountReceived: '0',
-  amountPending: '0',
-  paidLate: false,
-  paidAt: null,
-  deposits: [],
-  version: 1,
-  ...over,
-});
+const invoice = invoiceSnapshot;
 
 describe('checkout phase', () => {
   test.each([

@@ -1,34 +1,7 @@
-import type { InvoiceSnapshot } from '../../domain/payments';
+import { invoiceSnapshot } from './invoice-snapshot';
 import { applyDepositUpdate, evaluate } from '../../workflows/invoice-state';
 
-const base: InvoiceSnapshot = {
-  id: 'inv_1',
-  merchantId: 'mer_1',
-  livemode: false,
-  network: 'local',
-  currency: 'USDT',
-  decimals: 0,
-  amount: '100',
-  externalId: null,
-  callbackUrl: null,
-  metadata: {},
-  expiresInSeconds: 3600,
-  monitorWindowSeconds: 86400,
-  underpaymentToleranceBps: 0,
-  requestFingerprint: 'f',
-  requestId: 'r',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  expiresAt: '2026-01-01T01:00:00.000Z',
-  monitorUntil: '2026-01-02T01:00:00.000Z',
-  depositAddress: '0xabc',
-  status: 'pending',
-  amountReceived: '0',
-  amountPending: '0',
-  paidLate: false,
-  paidAt: null,
-  deposits: [],
-  version: 1,
-};
+const base = invoiceSnapshot();
 const before = new Date('2026-01-01T00:30:00.000Z');
 const after = new Date('2026-01-01T02:00:00.000Z');
 const dep = (id: string, status: 'detected' | 'confirming' | 'completed' | 'failed', amount: string, detectedAt = before) => ({
