@@ -15,6 +15,8 @@ export interface QueueLimits {
   cachedWorkflows: number;
   /** Workflow tasks running at once: a flood of one kind cannot take the Temporal server's whole throughput. */
   workflowTasks: number;
+  /** Activities this worker starts per second, if limited. */
+  activitiesPerSecond?: number;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface QueueLimits {
 export const DEFAULT_QUEUE_LIMITS: Record<TaskQueueKind, QueueLimits> = {
   [TaskQueueKind.payments]: { activities: 100, cachedWorkflows: 500, workflowTasks: 40 },
   [TaskQueueKind.testPayments]: { activities: 50, cachedWorkflows: 250, workflowTasks: 20 },
-  [TaskQueueKind.webhooks]: { activities: 32, cachedWorkflows: 250, workflowTasks: 8 },
+  [TaskQueueKind.webhooks]: { activities: 32, cachedWorkflows: 250, workflowTasks: 8, activitiesPerSecond: 20 },
 };
 
 export interface WorkerOptions {
@@ -85,6 +87,7 @@ export async function createSettleWorker(options: WorkerOptions): Promise<Settle
         maxConcurrentActivityTaskExecutions: limits.activities,
         maxCachedWorkflows: limits.cachedWorkflows,
         maxConcurrentWorkflowTaskExecutions: limits.workflowTasks,
+        ...(limits.activitiesPerSecond ? { maxActivitiesPerSecond: limits.activitiesPerSecond } : {}),
         workflowBundle,
       });
     }),
