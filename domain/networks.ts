@@ -26,6 +26,11 @@ export const NetworkConfig = z.object({
   blockTimeMs: z.number().int().positive(),
   /** Largest eth_getLogs block span to ask for; ranges are halved further when a node refuses. */
   maxLogRange: z.number().int().positive().default(2000),
+  /**
+   * Highest max fee per gas (wei) Settle signs on this network, first attempts and replacements
+   * alike: the gas policy's ceiling, so a stuck transaction is never repriced without bound.
+   */
+  maxFeePerGas: z.string().regex(/^\d+$/).optional(),
   native: z.object({ symbol: z.string(), decimals: z.number().int(), minWithdrawal: MinWithdrawal }),
   tokens: z.array(TokenConfig),
 });

@@ -10,6 +10,7 @@ import { createTransactionActivities } from '../activities/signing/transactions'
 import { createGasActivities } from '../activities/wallet/gas';
 import { HdWallet } from '../activities/wallet/hd-wallet';
 import { LOCAL_FAUCET_KEY } from '../scripts/dev-stack/local-chain';
+import { NetworkRegistry } from '../domain/networks';
 import type { DepositSnapshot } from '../domain/payments';
 import { TestStack, eventually } from './harness/test-stack';
 import { units, withdrawalFixtures } from './harness/withdrawal-fixtures';
@@ -426,7 +427,7 @@ describe('withdrawals, sweeps, balances and fees', () => {
     SLOW,
   );
 
-  test('when a transaction is stuck, then it is re-signed with the same nonce and higher fees and only one attempt is ever mined', async () => {
+  test('when a transaction is stuck, then it is re-signed with the same nonce and higher fees only while underpriced and below the fee ceiling, and only one attempt is ever mined', async () => {
     const m = await stack.merchant();
     const chains = new ChainProviders(stack.registry);
     const wallet = new HdWallet(stack.seed);
@@ -450,6 +451,34 @@ describe('withdrawals, sweeps, balances and fees', () => {
       await tx.broadcastTransaction(request.purpose);
       await tx.broadcastTransaction(request.purpose); // a retry re-sends the same bytes: "already known" is success
       expect(await tx.checkTransaction(request.purpose)).toEqual({ mined: false, attempts: 1 });
+
+      // Offering what blocks ask, it is stuck for another reason: no repricing.
+      expect(await tx.replaceTransaction({ purpose: request.purpose, signer })).toMatchObject({ attempt: 0, hash: first.hash });
+
+      // Blocks now ask more than it offers: an empty block at four times its max fee leaves it pending.
+      const offered = await stack.pool.query<{ max_fee_per_gas: string }>(
+        'SELECT max_fee_per_gas FROM signed_transactions WHERE purpose = $1',
+        [request.purpose],
+      );
+      const firstMaxFee = BigInt(offered.rows[0]!.max_fee_per_gas);
+      await stack.chain.provider.send('anvil_setNextBlockBaseFeePerGas', [`0x${(firstMaxFee * 4n).toString(16)}`]);
+      await stack.mine(1);
+      expect(await tx.checkTransaction(request.purpose)).toEqual({ mined: false, attempts: 1 });
+
+      // The network's fee ceiling holds even for an underpriced transaction.
+      const cappedRegistry = new NetworkRegistry({
+        ...stack.registry.config,
+        networks: stack.registry.config.networks.map((n) =>
+          n.id === 'local' ? { ...n, maxFeePerGas: (firstMaxFee + 1n).toString() } : n,
+        ),
+      });
+      const cappedChains = new ChainProviders(cappedRegistry);
+      try {
+        const capped = createTransactionActivities(stack.pool, cappedChains, wallet);
+        expect(await capped.replaceTransaction({ purpose: request.purpose, signer })).toMatchObject({ attempt: 0 });
+      } finally {
+        cappedChains.destroy();
+      }
 
       const replacement = await tx.replaceTransaction({ purpose: request.purpose, signer });
       expect(replacement).toMatchObject({ attempt: 1, nonce: first.nonce });

@@ -82,7 +82,7 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
       ? erc20Interface.encodeFunctionData('transfer', [req.tokenTransfer.recipient, BigInt(req.tokenTransfer.amount)])
       : (req.data ?? '0x');
     const [fees, gasLimit, pendingCount] = await Promise.all([
-      currentFees(provider),
+      currentFees(provider).then((f) => capFees(f, network.maxFeePerGas)),
       estimateGasLimit(provider, { from, to: req.to, data, value }),
       provider.getTransactionCount(from, 'pending'),
     ]);
@@ -155,24 +155,34 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
   /**
    * Re-signs a stuck transaction with the same nonce and higher fees, as a new attempt of the same
    * purpose. Both stay valid until one is mined, and the nonce guarantees at most one ever is.
+   *
+   * Only an underpriced transaction is repriced, and never above the network's fee ceiling: one that
+   * offers what blocks ask is stuck for another reason (a lower nonce, an unfunded sender), and a
+   * higher fee would only spend more once it goes through. Then the newest attempt is returned.
    */
   async function replaceTransaction(input: { purpose: string; signer: SignerRef }): Promise<SignedTxSummary> {
     const last = await latest(input.purpose);
     const provider = chains.get(last.network);
     if (await minedAttempt(provider, await attempts(input.purpose))) return summary(last);
+    const network = chains.network(last.network);
+    if (!(await isUnderpriced(provider, last))) return summary(last);
     const key = await keyFor(last, input.signer);
     const current = await currentFees(provider);
     const bump = (old: string, now: bigint) => {
       const raised = (BigInt(old) * BUMP_NUMERATOR + BUMP_DENOMINATOR - 1n) / BUMP_DENOMINATOR;
       return raised > now ? raised : now;
     };
-    const fees: Fees = {
-      type: last.tx_type === 2 ? 2 : 0,
-      maxFee: bump(last.max_fee_per_gas, current.maxFee),
-      priority: bump(last.max_priority_fee_per_gas, current.priority),
-    };
+    const fees = capFees(
+      {
+        type: last.tx_type === 2 ? 2 : 0,
+        maxFee: bump(last.max_fee_per_gas, current.maxFee),
+        priority: bump(last.max_priority_fee_per_gas, current.priority),
+      },
+      network.maxFeePerGas,
+    );
+    // Nodes refuse a replacement that does not outbid the pending one by 10%: at the ceiling, stop.
+    if (fees.maxFee * 10n < BigInt(last.max_fee_per_gas) * 11n) return summary(last);
     const previous = Transaction.from(last.raw);
-    const network = chains.network(last.network);
     const tx = buildTransaction({
       to: previous.to!,
       data: previous.data,
@@ -216,6 +226,24 @@ async function minedAttempt(provider: JsonRpcProvider, rows: StoredRow[]) {
     if (receipt && receipt.blockNumber != null) return { row, receipt };
   }
   return undefined;
+}
+
+/** Whether blocks now ask more than the attempt offers (base fee plus the usual tip, or the gas price). */
+async function isUnderpriced(provider: JsonRpcProvider, last: StoredRow): Promise<boolean> {
+  const offered = BigInt(last.max_fee_per_gas);
+  const [block, fee] = await Promise.all([provider.getBlock('latest'), provider.getFeeData()]);
+  if (last.tx_type === 2 && block?.baseFeePerGas != null) {
+    return offered < block.baseFeePerGas + (fee.maxPriorityFeePerGas ?? 0n);
+  }
+  return fee.gasPrice != null && offered < fee.gasPrice;
+}
+
+/** The gas policy's ceiling on the fee per gas; the tip never exceeds the fee it is part of. */
+function capFees(fees: Fees, maxFeePerGas: string | undefined): Fees {
+  if (maxFeePerGas === undefined) return fees;
+  const cap = BigInt(maxFeePerGas);
+  const maxFee = fees.maxFee < cap ? fees.maxFee : cap;
+  return { ...fees, maxFee, priority: fees.priority < maxFee ? fees.priority : maxFee };
 }
 
 function isAlreadyKnown(err: unknown): boolean {
