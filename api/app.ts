@@ -3,6 +3,7 @@ import { authenticate } from './auth';
 import { checkoutRouter } from './checkout/router';
 import type { ApiDeps } from './deps';
 import { errorMiddleware, notFoundRoute } from './errors';
+import { jsonBody } from './json-body';
 import { customersRouter } from './routes/customers';
 import { depositsRouter } from './routes/deposits';
 import { invoicesRouter } from './routes/invoices';
@@ -10,8 +11,6 @@ import { referenceRouter } from './openapi/reference-router';
 
 /** Extra routers mounted beside the core ones (webhooks, withdrawals, ...), each under both prefixes. */
 export type RouterFactory = (deps: ApiDeps) => Router;
-
-export const BODY_LIMIT = '100kb';
 
 /**
  * The HTTP API: validation, authentication and workflow calls only. Seed 000's `/v1/...` and seed
@@ -24,7 +23,7 @@ export function createApp(
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ?? false);
-  app.use(express.json({ limit: BODY_LIMIT, type: () => true }));
+  app.use(jsonBody());
 
   app.get('/health', (_req, res) => void res.json({ ok: true }));
   app.use(referenceRouter());

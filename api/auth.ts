@@ -26,6 +26,7 @@ interface KeyRow {
   scopes: ApiScope[];
   ip_allowlist: string[];
   revoked_at: Date | null;
+  expired: boolean;
   underpayment_tolerance_bps: number;
 }
 
@@ -69,7 +70,7 @@ export function authenticate(pool: Pool): RequestHandler {
     if (!KEY_PATTERN.test(key)) return next(new ApiError(401, 'authentication_error', 'invalid_api_key', 'Invalid API key'));
     const row = (
       await pool.query<KeyRow>(
-        `SELECT k.id, k.merchant_id, k.livemode, k.scopes, k.ip_allowlist, k.revoked_at, m.underpayment_tolerance_bps
+        `SELECT k.id, k.merchant_id, k.livemode, k.scopes, k.ip_allowlist, k.revoked_at, k.expires_at <= now() AS expired, m.underpayment_tolerance_bps
          FROM api_keys k JOIN merchants m ON m.id = k.merchant_id WHERE k.key_hash = $1`,
         [hashApiKey(key)],
       )
@@ -77,6 +78,7 @@ export function authenticate(pool: Pool): RequestHandler {
     if (!row) return next(new ApiError(401, 'authentication_error', 'invalid_api_key', 'Invalid API key'));
     if (row.revoked_at)
       return next(new ApiError(401, 'authentication_error', 'api_key_revoked', 'This API key has been revoked'));
+    if (row.expired) return next(new ApiError(401, 'authentication_error', 'api_key_expired', 'This API key has expired'));
     if (!ipAllowed(req.ip ?? '', row.ip_allowlist)) {
       return next(
         new ApiError(403, 'permission_error', 'ip_not_allowed', `Requests from ${req.ip} are not allowed for this API key`),
@@ -93,10 +95,12 @@ export function authenticate(pool: Pool): RequestHandler {
   };
 }
 
-export function requireScope(scope: ApiScope): RequestHandler {
+/** Every listed scope is needed: a route that answers with data needs `read` besides its own scope. */
+export function requireScope(...scopes: ApiScope[]): RequestHandler {
   return (req, _res, next) => {
-    if (req.auth?.scopes.includes(scope)) return next();
-    next(new ApiError(403, 'permission_error', 'insufficient_scope', `This API key lacks the "${scope}" scope`));
+    const missing = scopes.find((s) => !req.auth?.scopes.includes(s));
+    if (!missing) return next();
+    next(new ApiError(403, 'permission_error', 'insufficient_scope', `This API key lacks the "${missing}" scope`));
   };
 }
 

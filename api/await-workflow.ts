@@ -5,6 +5,10 @@ import { ApiError } from './errors';
 /** How long a request waits for a workflow step (an invoice's address, a customer, a reservation). */
 const DEFAULT_WORKFLOW_WAIT_MS = 30_000;
 
+export function workflowWaitMs(deps: ApiDeps): number {
+  return deps.workflowWaitMs ?? DEFAULT_WORKFLOW_WAIT_MS;
+}
+
 /**
  * Waits for a workflow call with a deadline, so a request never hangs on a workflow that cannot
  * progress (worker down, database unreachable). The work itself is durable and carries on; a retry
@@ -29,7 +33,7 @@ export async function awaitWorkflowWithin<T>(
   deps: ApiDeps,
   call: () => Promise<T>,
 ): Promise<{ done: true; value: T } | { done: false }> {
-  const deadline = Date.now() + (deps.workflowWaitMs ?? DEFAULT_WORKFLOW_WAIT_MS);
+  const deadline = Date.now() + workflowWaitMs(deps);
   try {
     const value = await deps.temporal.connection.withDeadline(deadline, call);
     return { done: true, value };

@@ -3,6 +3,7 @@ import { ApiEnv, loadNetworkRegistry, parseEnv } from '../config/env';
 import { createPool } from '../activities/db/pool';
 import { connectWithBackoff } from '../activities/temporal/connect-with-backoff';
 import { createApp } from './app';
+import { answerClientErrorsAsJson } from './client-errors';
 import { API_ROUTERS } from './routers';
 
 /** API process entry point: connects to PostgreSQL and Temporal, then serves HTTP. */
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     const port = typeof address === 'object' && address ? address.port : env.PORT;
     console.log(`settle api listening on http://${env.HOST}:${port}`);
   });
+  answerClientErrorsAsJson(server);
   const stop = () => {
     server.close(() => void Promise.all([pool.end(), connection.close()]).then(() => process.exit(0)));
   };

@@ -91,7 +91,12 @@ export const ListDepositsQuery = ListQuery.extend({
 
 export const IdParam = z.string().regex(/^[a-z]+_[0-9a-f]{16,48}$/, 'is not a valid id');
 
-export const ApiScope = z.enum(['read', 'write', 'withdraw']);
+/**
+ * `read` reads objects; `write` creates invoices and customers; `withdraw` moves money out;
+ * `webhooks` manages webhook endpoints and reads their delivery log. An endpoint receives every
+ * event of its mode, so grant `webhooks` only where you would grant `read`.
+ */
+export const ApiScope = z.enum(['read', 'write', 'withdraw', 'webhooks']);
 export type ApiScope = z.infer<typeof ApiScope>;
 
 const WebhookUrl = z.string().max(2048).describe('http(s) URL; in live mode it must resolve only to public addresses.');

@@ -47,7 +47,8 @@ describe('invoice API', () => {
     const first = await post({ amount: '12.50' }, { 'idempotency-key': 'retry-1' });
     const second = await post({ amount: '12.50' }, { 'idempotency-key': 'retry-1' });
     expect(first.status).toBe(201);
-    expect(second.status).toBe(200);
+    expect(second.status).toBe(201);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(second.body.data.id).toBe(first.body.data.id);
     expect(second.body.data.deposit_address).toBe(first.body.data.deposit_address);
     const reused = await post({ amount: '99' }, { 'idempotency-key': 'retry-1' });

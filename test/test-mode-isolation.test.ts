@@ -17,7 +17,11 @@ describe('test mode isolation', () => {
   beforeAll(async () => {
     stack = await TestStack.start({ watch: true, confirmations: 2 });
     ({ key: testKey, id: merchantId } = await stack.merchant());
-    ({ key: liveKey } = await createApiKey(stack.pool, { merchantId, livemode: true, scopes: ['read', 'write', 'withdraw'] }));
+    ({ key: liveKey } = await createApiKey(stack.pool, {
+      merchantId,
+      livemode: true,
+      scopes: ['read', 'write', 'withdraw', 'webhooks'],
+    }));
   });
   afterAll(async () => stack?.stop());
 

@@ -136,7 +136,8 @@ describe('withdrawals, sweeps, balances and fees', () => {
         { amount: '60.00', to_address: recipient },
         { 'Idempotency-Key': 'wd-sweep-1' },
       );
-      expect(retried.status).toBe(200);
+      expect(retried.status).toBe(201);
+      expect(retried.headers.get('idempotent-replayed')).toBe('true');
       expect(retried.body.id).toBe(id);
 
       const done = await waitForStatus(m.key, id, 'completed');

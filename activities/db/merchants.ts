@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from './pool';
 import { displayPrefix, generateApiKey, hashApiKey } from '../../domain/api-key';
 import type { ApiScope } from '../../domain/api-schemas';
 import type { FeePolicy } from '../../domain/fees';
@@ -45,7 +46,7 @@ export interface NewApiKey {
 }
 
 /** Creates an API key and returns it in full; only its hash is stored, so this is the one chance to see it. */
-export async function createApiKey(pool: Pool, k: NewApiKey): Promise<{ id: string; key: string }> {
+export async function createApiKey(pool: Pool | PoolClient, k: NewApiKey): Promise<{ id: string; key: string }> {
   const key = generateApiKey(k.livemode);
   const id = randomId('key');
   await pool.query(
@@ -54,6 +55,40 @@ export async function createApiKey(pool: Pool, k: NewApiKey): Promise<{ id: stri
     [id, k.merchantId, k.livemode, hashApiKey(key), displayPrefix(key), k.scopes, k.ipAllowlist ?? [], k.description ?? null],
   );
   return { id, key };
+}
+
+/**
+ * Rotation with overlap: a new key with the old one's mode, scopes, allowlist and description, while
+ * the old key keeps working until `oldExpiresAt` (now, to cut it off at once).
+ */
+export async function rotateApiKey(
+  pool: Pool,
+  keyId: string,
+  oldExpiresAt: Date,
+): Promise<{ id: string; key: string; replaced: string; replacedExpiresAt: Date }> {
+  return inTransaction(pool, async (db) => {
+    const old = await db.query<{
+      merchant_id: string;
+      livemode: boolean;
+      scopes: ApiScope[];
+      ip_allowlist: string[];
+      description: string | null;
+    }>(
+      'SELECT merchant_id, livemode, scopes, ip_allowlist, description FROM api_keys WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) FOR UPDATE',
+      [keyId],
+    );
+    const row = old.rows[0];
+    if (!row) throw new Error(`no active key ${keyId}`);
+    await db.query('UPDATE api_keys SET expires_at = $2 WHERE id = $1', [keyId, oldExpiresAt]);
+    const created = await createApiKey(db, {
+      merchantId: row.merchant_id,
+      livemode: row.livemode,
+      scopes: row.scopes,
+      ipAllowlist: row.ip_allowlist,
+      description: row.description ?? undefined,
+    });
+    return { ...created, replaced: keyId, replacedExpiresAt: oldExpiresAt };
+  });
 }
 
 export async function revokeApiKey(pool: Pool, keyId: string): Promise<boolean> {

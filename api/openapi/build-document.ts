@@ -57,8 +57,10 @@ function operationObject(op: Operation, prefix: string) {
       name: 'Idempotency-Key',
       in: 'header',
       required: false,
-      schema: { type: 'string', maxLength: 255 },
-      description: 'A retried request with the same key returns the original result instead of acting twice.',
+      schema: { type: 'string', minLength: 1, maxLength: 255 },
+      description:
+        'Within 24 hours, a retry with the same key and body replays the first answer (status and body, with ' +
+        '`Idempotent-Replayed: true`) instead of acting twice; the same key with another body is a 409.',
     });
   }
 
@@ -75,10 +77,27 @@ function operationObject(op: Operation, prefix: string) {
   for (const status of op.alsoStatus ?? [])
     responses[status] = { ...success, description: `${op.response.description} (idempotent replay)` };
   const errors = new Map<number, string[]>([
-    [401, ['missing_api_key', 'invalid_api_key', 'api_key_revoked']],
+    [401, ['missing_api_key', 'invalid_api_key', 'api_key_revoked', 'api_key_expired']],
     [403, ['insufficient_scope', 'ip_not_allowed']],
+    [429, ['rate_limited']],
   ]);
-  for (const e of op.errors) errors.set(e.status, [...(errors.get(e.status) ?? []), ...e.codes]);
+  const common = [
+    ...op.errors,
+    ...(op.idempotent
+      ? [
+          { status: 400, codes: ['idempotency_key_invalid'] },
+          { status: 409, codes: ['idempotency_key_reused', 'idempotency_request_in_progress'] },
+        ]
+      : []),
+    ...(op.body
+      ? [
+          { status: 400, codes: ['json_too_deep'] },
+          { status: 413, codes: ['body_too_large'] },
+          { status: 415, codes: ['unsupported_media_type'] },
+        ]
+      : []),
+  ];
+  for (const e of common) errors.set(e.status, [...new Set([...(errors.get(e.status) ?? []), ...e.codes])]);
   for (const [status, codes] of [...errors].sort(([a], [b]) => a - b))
     responses[status] = errorResponse(`error.code: ${codes.join(', ')}`);
 
@@ -88,11 +107,13 @@ function operationObject(op: Operation, prefix: string) {
     summary: op.summary,
     description: [
       op.description,
-      `Requires the \`${op.scope}\` scope.${op.testModeOnly ? ' Test mode (sk_test_) keys only.' : ''}`,
+      `Requires the ${op.scopes.map((s) => `\`${s}\``).join(' and ')} scope${op.scopes.length > 1 ? 's' : ''}.${
+        op.testModeOnly ? ' Test mode (sk_test_) keys only.' : ''
+      }`,
     ]
       .filter(Boolean)
       .join('\n\n'),
-    'x-settle-scope': op.scope,
+    'x-settle-scopes': op.scopes,
     ...(parameters.length ? { parameters } : {}),
     ...(op.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } }

@@ -9,6 +9,7 @@ import { authOf, requireScope } from '../auth';
 import { awaitWorkflow } from '../await-workflow';
 import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
+import { idempotencyKeyOf, idempotent } from '../idempotency';
 import { encodeCursor, page, pageQuery } from '../pagination';
 import { paymentTaskQueue } from '../../domain/task-queues';
 import { requireUnderCap } from '../object-caps';
@@ -30,10 +31,10 @@ const SELECT_CUSTOMER = `SELECT c.*, (SELECT json_agg(json_build_object('network
 export function customersRouter(deps: ApiDeps): Router {
   const router = Router();
 
-  router.post('/customers', requireScope('write'), async (req, res) => {
+  router.post('/customers', requireScope('write'), idempotent(deps, 'customers.create'), async (req, res) => {
     const auth = authOf(req);
     const body = parse(CreateCustomerBody, req.body ?? {});
-    const key = req.get('idempotency-key')?.slice(0, 255);
+    const key = idempotencyKeyOf(req);
     const id = key ? derivedId('cus', auth.merchantId, String(auth.livemode), key) : randomId('cus');
     const known = key && (await deps.pool.query('SELECT 1 FROM customers WHERE id = $1', [id])).rowCount;
     if (!known) await requireUnderCap(deps, auth, 'testCustomers');

@@ -6,6 +6,7 @@ import { authOf, requireScope } from '../auth';
 import { checkoutSettings } from '../checkout/settings';
 import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
+import { idempotencyKeyOf, idempotent } from '../idempotency';
 import { encodeCursor, page, pageQuery } from '../pagination';
 import { readInvoice } from '../read-invoice';
 import { createInvoice } from '../use-cases/create-invoice';
@@ -13,9 +14,9 @@ import { createInvoice } from '../use-cases/create-invoice';
 export function invoicesRouter(deps: ApiDeps): Router {
   const router = Router();
 
-  router.post('/invoices', requireScope('write'), async (req, res) => {
+  router.post('/invoices', requireScope('write'), idempotent(deps, 'invoices.create'), async (req, res) => {
     const body = parse(CreateInvoiceBody, req.body ?? {});
-    const idempotencyKey = req.get('idempotency-key')?.slice(0, 255);
+    const idempotencyKey = idempotencyKeyOf(req);
     const origin = checkoutSettings(deps).publicUrl ?? `${req.protocol}://${req.get('host')}`;
     const { snapshot, created } = await createInvoice(deps, authOf(req), body, idempotencyKey, origin);
     res.status(created ? 201 : 200).json({ data: invoiceObject(snapshot) });

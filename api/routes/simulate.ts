@@ -17,6 +17,7 @@ import {
 import { type AuthContext, authOf, requireScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
+import { idempotencyKeyOf, idempotent } from '../idempotency';
 import { parsePositiveAmount, resolveNetwork } from '../request-money';
 import { paymentTaskQueue } from '../../domain/task-queues';
 
@@ -27,7 +28,8 @@ import { paymentTaskQueue } from '../../domain/task-queues';
 export function simulateRouter(deps: ApiDeps): Router {
   const router = Router();
 
-  router.post('/simulate/deposit', requireScope('write'), async (req, res) => {
+  // The answer tells what an invoice still expects: data only a `read` key may see.
+  router.post('/simulate/deposit', requireScope('write', 'read'), idempotent(deps, 'simulate.deposit'), async (req, res) => {
     const auth = authOf(req);
     if (auth.livemode) {
       throw new ApiError(403, 'permission_error', 'livemode_not_allowed', 'Simulated deposits need a test mode (sk_test_) key');
@@ -42,7 +44,7 @@ export function simulateRouter(deps: ApiDeps): Router {
     const amount =
       body.amount !== undefined ? parsePositiveAmount(body.amount, currency.decimals) : defaultAmount(target.remaining, scenario);
 
-    const key = req.get('idempotency-key')?.slice(0, 255);
+    const key = idempotencyKeyOf(req);
     const simulationId = key
       ? `sim_${createHash('sha256').update([auth.merchantId, key].join('\u0000')).digest('hex').slice(0, 24)}`
       : `sim_${randomBytes(12).toString('hex')}`;

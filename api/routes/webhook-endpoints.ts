@@ -14,6 +14,7 @@ import { DEFAULT_SECRET_GRACE_SECONDS, webhookEndpointObject, type WebhookEndpoi
 import { authOf, requireScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
+import { idempotent } from '../idempotency';
 import { encodeCursor, page, pageQuery } from '../pagination';
 import { deliveryObject, SELECT_DELIVERIES, type DeliveryRow } from '../webhook-deliveries';
 import { requireUnderCap } from '../object-caps';
@@ -27,7 +28,7 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
   const router = Router();
   const { pool } = deps;
 
-  router.post('/webhook-endpoints', requireScope('write'), async (req, res) => {
+  router.post('/webhook-endpoints', requireScope('webhooks'), idempotent(deps, 'webhook_endpoints.create'), async (req, res) => {
     const auth = authOf(req);
     const body = parse(CreateWebhookEndpointBody, req.body ?? {});
     await requireDeliverableUrl(body.url, auth.livemode, 'url');
@@ -76,16 +77,16 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
     if (!row.rows[0]) throw ApiError.notFound('webhook endpoint');
     res.json({ data: webhookEndpointObject(row.rows[0]) });
   };
-  router.post('/webhook-endpoints/:id', requireScope('write'), update);
-  router.patch('/webhook-endpoints/:id', requireScope('write'), update);
+  router.post('/webhook-endpoints/:id', requireScope('webhooks'), update);
+  router.patch('/webhook-endpoints/:id', requireScope('webhooks'), update);
 
-  router.delete('/webhook-endpoints/:id', requireScope('write'), async (req, res) => {
+  router.delete('/webhook-endpoints/:id', requireScope('webhooks'), async (req, res) => {
     const existing = await findEndpoint(pool, req);
     await pool.query('UPDATE webhook_endpoints SET deleted_at = now(), enabled = false WHERE id = $1', [existing.id]);
     res.json({ data: { id: existing.id, object: 'webhook_endpoint' as const, deleted: true } });
   });
 
-  router.post('/webhook-endpoints/:id/rotate-secret', requireScope('write'), async (req, res) => {
+  router.post('/webhook-endpoints/:id/rotate-secret', requireScope('webhooks'), async (req, res) => {
     const existing = await findEndpoint(pool, req);
     const body = parse(RotateWebhookSecretBody, req.body ?? {});
     const grace = body.grace_period_seconds ?? DEFAULT_SECRET_GRACE_SECONDS;
@@ -101,7 +102,7 @@ export function webhookEndpointsRouter(deps: ApiDeps): Router {
     res.json({ data: webhookEndpointObject(row.rows[0]!, { withSecret: true }) });
   });
 
-  router.get('/webhook-endpoints/:id/deliveries', requireScope('read'), async (req, res) => {
+  router.get('/webhook-endpoints/:id/deliveries', requireScope('webhooks'), async (req, res) => {
     const existing = await findEndpoint(pool, req, { includeDeleted: true });
     const q = parse(ListQuery, req.query);
     const params: unknown[] = [existing.id];

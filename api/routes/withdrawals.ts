@@ -6,6 +6,7 @@ import { type WithdrawalSnapshot, withdrawalObject } from '../../domain/withdraw
 import { authOf, requireScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
+import { idempotencyKeyOf, idempotent } from '../idempotency';
 import { encodeCursor, page, pageQuery } from '../pagination';
 import { readProjection } from '../read-projection';
 import { createWithdrawal } from '../use-cases/create-withdrawal';
@@ -17,13 +18,16 @@ export function withdrawalsRouter(deps: ApiDeps): Router {
   // object is also under `data`, like every other response.
   const create = async (req: Request, res: Response) => {
     const body = parse(CreateWithdrawalBody, req.body ?? {});
-    const idempotencyKey = req.get('idempotency-key')?.slice(0, 255);
+    const idempotencyKey = idempotencyKeyOf(req);
     const { snapshot, created, delayed } = await createWithdrawal(deps, authOf(req), body, idempotencyKey);
+    // Not the final answer: a retry with the key must find the decided withdrawal, not replay this.
+    if (delayed) res.locals.idempotentProvisional = true;
     const object = withdrawalObject(snapshot);
     res.status(delayed ? 202 : created ? 201 : 200).json({ ...object, data: object });
   };
-  router.post('/withdraw', requireScope('withdraw'), create);
-  router.post('/withdrawals', requireScope('withdraw'), create);
+  const once = idempotent(deps, 'withdrawals.create');
+  router.post('/withdraw', requireScope('withdraw'), once, create);
+  router.post('/withdrawals', requireScope('withdraw'), once, create);
 
   router.get('/withdrawals/:id', requireScope('read'), async (req, res) => {
     const auth = authOf(req);

@@ -9,6 +9,7 @@ import {
   logoTypeOf,
   MAX_LOGO_BYTES,
   revokeApiKey,
+  rotateApiKey,
   setMerchantBranding,
 } from '../../activities/db/merchants';
 import { createPool } from '../../activities/db/pool';
@@ -19,10 +20,15 @@ const USAGE = `settle — merchant and API key administration (replaces the seed
 
   npm run settle -- merchant create --name "Acme" [--fee-flat 2.00] [--tolerance-bps 50] [--webhook-retry 5,10,15]
   npm run settle -- merchant branding --merchant mer_… [--display-name "Acme Store"] [--logo logo.png | --remove-logo]
-  npm run settle -- key create --merchant mer_… --mode test|live [--scopes read,write,withdraw] [--ip 203.0.113.0/24,…] [--description …]
+  npm run settle -- key create --merchant mer_… --mode test|live [--scopes read,write,webhooks,withdraw] [--ip 203.0.113.0/24,…] [--description …]
+  npm run settle -- key rotate --key key_… [--expires-in 24h | --expires-at 2026-01-02T00:00:00Z]
   npm run settle -- key revoke --key key_…
   npm run settle -- key list --merchant mer_…
 
+Scopes: read (read objects), write (create invoices and customers), webhooks (manage webhook endpoints,
+read deliveries), withdraw (send money out). Default: read,write,webhooks.
+key rotate issues a new key with the same mode, scopes and allowlist; the old key keeps working until
+--expires-at (or for --expires-in: 30m, 24h, 7d, 0 for at once; default 24h), then answers 401 api_key_expired.
 Reads DATABASE_URL. A new key is printed once; only its hash is stored.`;
 
 const options = {
@@ -39,6 +45,8 @@ const options = {
   'display-name': { type: 'string' },
   logo: { type: 'string' },
   'remove-logo': { type: 'boolean' },
+  'expires-in': { type: 'string' },
+  'expires-at': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
@@ -102,7 +110,7 @@ async function run(pool: Pool, command: string, flags: Flags): Promise<Record<st
       const scopes = z
         .array(ApiScope)
         .min(1)
-        .parse((flags.scopes ?? 'read,write').split(',').map((s) => s.trim()));
+        .parse((flags.scopes ?? 'read,write,webhooks').split(',').map((s) => s.trim()));
       const ipAllowlist = flags.ip ? z.array(Cidr).parse(flags.ip.split(',').map((s) => s.trim())) : [];
       const key = await createApiKey(pool, {
         merchantId: flags.merchant,
@@ -113,13 +121,23 @@ async function run(pool: Pool, command: string, flags: Flags): Promise<Record<st
       });
       return { key_id: key.id, api_key: key.key, mode, scopes, ip_allowlist: ipAllowlist };
     }
+    case 'key rotate': {
+      if (!flags.key) throw new Error('--key is required');
+      const rotated = await rotateApiKey(pool, flags.key, overlapEnd(flags));
+      return {
+        key_id: rotated.id,
+        api_key: rotated.key,
+        replaced_key_id: rotated.replaced,
+        replaced_key_expires_at: rotated.replacedExpiresAt.toISOString(),
+      };
+    }
     case 'key revoke': {
       if (!flags.key) throw new Error('--key is required');
       return { key_id: flags.key, revoked: await revokeApiKey(pool, flags.key) };
     }
     case 'key list': {
       const rows = await pool.query(
-        'SELECT id, key_prefix, livemode, scopes, ip_allowlist, revoked_at, created_at FROM api_keys WHERE merchant_id = $1 ORDER BY created_at',
+        'SELECT id, key_prefix, livemode, scopes, ip_allowlist, revoked_at, expires_at, created_at FROM api_keys WHERE merchant_id = $1 ORDER BY created_at',
         [flags.merchant],
       );
       return { keys: rows.rows };
@@ -135,6 +153,18 @@ function readLogo(file: string) {
   const type = logoTypeOf(bytes);
   if (!type) throw new Error('--logo: not a PNG, JPEG or WebP image');
   return { bytes, type };
+}
+
+/** When a rotated-out key stops working: --expires-at, else now + --expires-in (default 24 h). */
+function overlapEnd(flags: Flags): Date {
+  if (flags['expires-at']) {
+    const at = new Date(z.iso.datetime({ offset: true }).parse(flags['expires-at']));
+    return at;
+  }
+  const match = (flags['expires-in'] ?? '24h').match(/^(\d+)([smhd]?)$/);
+  if (!match) throw new Error('--expires-in takes a duration like 30m, 24h or 7d');
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  return new Date(Date.now() + Number(match[1]) * unit * 1000);
 }
 
 async function main(): Promise<void> {

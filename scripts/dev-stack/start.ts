@@ -192,7 +192,7 @@ async function devApiKey(pool: Pool): Promise<string> {
   const { key } = await createApiKey(pool, {
     merchantId: merchant.id,
     livemode: false,
-    scopes: ['read', 'write', 'withdraw'],
+    scopes: ['read', 'write', 'withdraw', 'webhooks'],
     description: 'npm start',
   });
   writeFileSync(file, JSON.stringify({ merchantId: merchant.id, apiKey: key, callbackSecretTest: merchant.callbackSecretTest }), {

@@ -14,6 +14,7 @@ import { erc20Interface } from '../../activities/chain/erc20';
 import { createApp } from '../../api/app';
 import type { CheckoutSettings } from '../../api/checkout/settings';
 import type { ObjectCaps } from '../../api/object-caps';
+import { answerClientErrorsAsJson } from '../../api/client-errors';
 import { API_ROUTERS } from '../../api/routers';
 import type { ApiScope } from '../../domain/api-schemas';
 import { NetworkRegistry, NetworkRegistryConfig } from '../../domain/networks';
@@ -163,6 +164,7 @@ export class TestStack {
     await new Promise<void>((resolve) => {
       this.server = app.listen(0, '127.0.0.1', () => resolve());
     });
+    answerClientErrorsAsJson(this.server!);
     const address = this.server!.address();
     this.apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   }
@@ -172,7 +174,7 @@ export class TestStack {
     const { key } = await createApiKey(this.pool, {
       merchantId: merchant.id,
       livemode: options.livemode ?? false,
-      scopes: options.scopes ?? ['read', 'write', 'withdraw'],
+      scopes: options.scopes ?? ['read', 'write', 'withdraw', 'webhooks'],
       ipAllowlist: options.ipAllowlist,
     });
     return { ...merchant, key };
@@ -192,7 +194,7 @@ export class TestStack {
     } catch {
       json = { raw: text };
     }
-    return { status: res.status, body: json };
+    return { status: res.status, body: json, headers: res.headers };
   }
 
   /** Sends test USDT from the faucet to `to` (minting it first); returns the transaction hash. */
