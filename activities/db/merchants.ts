@@ -21,9 +21,9 @@ export async function createMerchant(pool: Pool, m: NewMerchant) {
   const id = randomId('mer');
   const callbackSecret = `whsec_${randomBytes(24).toString('hex')}`;
   const callbackSecretTest = `whsec_test_${randomBytes(24).toString('hex')}`;
-  const row = await pool.query<{ account_index: number }>(
+  const row = await pool.query<{ account_index: number; derivation_scheme: number }>(
     `INSERT INTO merchants (id, name, underpayment_tolerance_bps, fee_policy, webhook_retry_schedule_seconds, callback_secret, callback_secret_test)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING account_index`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING account_index, derivation_scheme`,
     [
       id,
       m.name,
@@ -34,7 +34,13 @@ export async function createMerchant(pool: Pool, m: NewMerchant) {
       callbackSecretTest,
     ],
   );
-  return { id, accountIndex: row.rows[0]!.account_index, callbackSecret, callbackSecretTest };
+  return {
+    id,
+    accountIndex: row.rows[0]!.account_index,
+    derivationScheme: row.rows[0]!.derivation_scheme,
+    callbackSecret,
+    callbackSecretTest,
+  };
 }
 
 export interface NewApiKey {

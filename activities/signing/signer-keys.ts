@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { HdWallet } from '../wallet/hd-wallet';
+import { walletAccount } from '../wallet/wallet-account';
 
 /** Which derived key signs: a merchant's address in one mode; index 0 is the hot address. */
 export interface SignerRef {
@@ -10,9 +11,7 @@ export interface SignerRef {
 
 /** Derives a signer's private key in the worker; keys are never stored or returned. */
 export async function signerKey(pool: Pool, wallet: HdWallet, ref: SignerRef): Promise<{ address: string; privateKey: string }> {
-  const row = await pool.query<{ account_index: number }>('SELECT account_index FROM merchants WHERE id = $1', [ref.merchantId]);
-  const account = row.rows[0]?.account_index;
-  if (account == null) throw new Error(`unknown merchant ${ref.merchantId}`);
+  const account = await walletAccount(pool, ref.merchantId);
   return {
     address: wallet.address(account, ref.livemode, ref.index),
     privateKey: wallet.privateKey(account, ref.livemode, ref.index),

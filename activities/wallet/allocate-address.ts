@@ -2,6 +2,7 @@ import { getAddress } from 'ethers';
 import type { Pool } from 'pg';
 import { inTransaction } from '../db/pool';
 import type { HdWallet } from './hd-wallet';
+import { walletAccount } from './wallet-account';
 
 export interface AllocateAddressInput {
   merchantId: string;
@@ -29,17 +30,15 @@ export function createAllocateAddress(pool: Pool, wallet: HdWallet) {
       if (existing.rows[0]) {
         ({ address, derivation_index: index } = existing.rows[0]);
       } else {
-        const counter = await db.query<{ index: number; account_index: number }>(
+        const account = await walletAccount(db, input.merchantId);
+        const counter = await db.query<{ index: number }>(
           `INSERT INTO wallet_counters (merchant_id, livemode, next_index) VALUES ($1, $2, 2)
            ON CONFLICT (merchant_id, livemode) DO UPDATE SET next_index = wallet_counters.next_index + 1
-           RETURNING next_index - 1 AS index,
-             (SELECT account_index FROM merchants WHERE id = $1) AS account_index`,
+           RETURNING next_index - 1 AS index`,
           [input.merchantId, input.livemode],
         );
-        const row = counter.rows[0];
-        if (!row || row.account_index == null) throw new Error(`unknown merchant ${input.merchantId}`);
-        index = row.index;
-        address = wallet.address(row.account_index, input.livemode, index).toLowerCase();
+        index = counter.rows[0]!.index;
+        address = wallet.address(account, input.livemode, index).toLowerCase();
       }
       for (const network of input.networks) {
         await db.query(

@@ -1,6 +1,7 @@
 import { getAddress } from 'ethers';
 import type { Pool, PoolClient } from 'pg';
 import type { HdWallet } from './hd-wallet';
+import { walletAccount } from './wallet-account';
 
 /** Derivation index of a merchant's hot (sending) address in each mode. */
 export const HOT_INDEX = 0;
@@ -16,10 +17,7 @@ export async function ensureHotAddress(
   livemode: boolean,
   network: string,
 ): Promise<string> {
-  const row = await db.query<{ account_index: number }>('SELECT account_index FROM merchants WHERE id = $1', [merchantId]);
-  const account = row.rows[0]?.account_index;
-  if (account == null) throw new Error(`unknown merchant ${merchantId}`);
-  const address = wallet.address(account, livemode, HOT_INDEX).toLowerCase();
+  const address = wallet.address(await walletAccount(db, merchantId), livemode, HOT_INDEX).toLowerCase();
   await db.query(
     `INSERT INTO addresses (network, address, merchant_id, livemode, derivation_index, owner_type, owner_id)
      VALUES ($1, $2, $3, $4, $5, 'hot', $6) ON CONFLICT DO NOTHING`,

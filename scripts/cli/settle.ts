@@ -83,6 +83,7 @@ async function run(pool: Pool, command: string, flags: Flags): Promise<Record<st
       return {
         merchant_id: merchant.id,
         hd_account_index: merchant.accountIndex,
+        hd_derivation_scheme: merchant.derivationScheme,
         // invoice callback_url deliveries are signed with the secret of the invoice's mode
         callback_signing_secret_live: merchant.callbackSecret,
         callback_signing_secret_test: merchant.callbackSecretTest,
