@@ -4,6 +4,7 @@ import { checkoutRouter } from './checkout/router';
 import type { ApiDeps } from './deps';
 import { errorMiddleware, notFoundRoute } from './errors';
 import { jsonBody } from './json-body';
+import { perKeyRateLimit } from './rate-limit';
 import { customersRouter } from './routes/customers';
 import { depositsRouter } from './routes/deposits';
 import { invoicesRouter } from './routes/invoices';
@@ -32,6 +33,7 @@ export function createApp(
 
   const v1 = Router();
   v1.use(authenticate(deps.pool));
+  v1.use(perKeyRateLimit(deps));
   v1.use(invoicesRouter(deps));
   v1.use(customersRouter(deps));
   v1.use(depositsRouter(deps));

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { NetworkRegistry } from '../domain/networks';
 import type { CheckoutSettings } from './checkout/settings';
 import type { ObjectCaps } from './object-caps';
+import type { RateLimits } from './rate-limit';
 
 /** What the API needs: a read-mostly database pool and a Temporal client. No key material. */
 export interface ApiDeps {
@@ -18,4 +19,6 @@ export interface ApiDeps {
   checkout?: Partial<CheckoutSettings>;
   /** Caps on objects per merchant; DEFAULT_OBJECT_CAPS for any left out. */
   objectCaps?: Partial<ObjectCaps>;
+  /** Per-key request limits; absent, nothing is limited (tests that measure other things). */
+  rateLimits?: RateLimits;
 }

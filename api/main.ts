@@ -30,6 +30,12 @@ async function main(): Promise<void> {
         openTestInvoices: env.SETTLE_MAX_OPEN_TEST_INVOICES,
         testCustomers: env.SETTLE_MAX_TEST_CUSTOMERS,
       },
+      rateLimits: {
+        windowSeconds: env.SETTLE_RATE_LIMIT_WINDOW_SECONDS,
+        live: env.SETTLE_RATE_LIMIT_LIVE,
+        test: env.SETTLE_RATE_LIMIT_TEST,
+        resend: env.SETTLE_RATE_LIMIT_RESEND,
+      },
     },
     { trustProxy: trustProxySetting(env.SETTLE_TRUST_PROXY), extraRouters: API_ROUTERS },
   );

@@ -44,6 +44,14 @@ export const ApiEnv = SharedEnv.extend({
   SETTLE_MAX_OPEN_TEST_INVOICES: z.coerce.number().int().min(1).default(1000),
   /** Test-mode customers a merchant may have. */
   SETTLE_MAX_TEST_CUSTOMERS: z.coerce.number().int().min(1).default(1000),
+  /**
+   * Requests per API key per window (live, test) and event resends per key per window; 0 = unlimited.
+   * Defaults are Stripe's: 100 requests/s live, 25/s test; one resend a second.
+   */
+  SETTLE_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  SETTLE_RATE_LIMIT_LIVE: z.coerce.number().int().min(0).default(1000),
+  SETTLE_RATE_LIMIT_TEST: z.coerce.number().int().min(0).default(250),
+  SETTLE_RATE_LIMIT_RESEND: z.coerce.number().int().min(0).default(10),
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;
 

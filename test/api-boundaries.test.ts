@@ -1,6 +1,9 @@
-import { request } from 'node:http';
+import { request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApiKey, rotateApiKey } from '../activities/db/merchants';
-import { TestStack } from './harness/test-stack';
+import { createApp } from '../api/app';
+import { API_ROUTERS } from '../api/routers';
+import { TestStack, eventually } from './harness/test-stack';
 
 /** What the API refuses at its edge: wrong media types, pathological JSON, oversized headers, expired keys. */
 describe('API boundaries', () => {
@@ -85,5 +88,73 @@ describe('API boundaries', () => {
     expect(expired.body.error.code).toBe('api_key_expired');
     expect((await stack.api('GET', '/v1/invoices', rotated.key)).status).toBe(200);
     await expect(rotateApiKey(stack.pool, old.id, new Date())).rejects.toThrow(/no active key/);
+  });
+});
+
+describe('API rate limits', () => {
+  let stack: TestStack;
+  const second: { server?: Server; url: string } = { url: '' };
+  beforeAll(async () => {
+    stack = await TestStack.start({ rateLimits: { windowSeconds: 60, live: 5, test: 3, resend: 1 } });
+    // A second API process on the same database: the limit is per key, not per process.
+    const app = createApp(
+      {
+        pool: stack.pool,
+        temporal: stack.client,
+        registry: stack.registry,
+        taskQueue: stack.taskQueue,
+        monitorWindowSeconds: 60,
+        rateLimits: stack.options.rateLimits,
+      },
+      { extraRouters: API_ROUTERS },
+    );
+    await new Promise<void>((resolve) => (second.server = app.listen(0, '127.0.0.1', () => resolve())));
+    second.url = `http://127.0.0.1:${(second.server!.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => second.server?.close(r));
+    await stack?.stop();
+  });
+
+  test('when a test key exceeds its limit across two API processes, then it gets 429 with Retry-After and RateLimit headers; other keys are unaffected', async () => {
+    const m = await stack.merchant();
+    const first = await stack.api('GET', '/v1/invoices', m.key);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('ratelimit-limit')).toBe('3');
+    expect(first.headers.get('ratelimit-remaining')).toBe('2');
+    expect((await fetch(`${second.url}/v1/invoices`, { headers: { 'x-api-key': m.key } })).status).toBe(200);
+    expect((await stack.api('GET', '/v1/invoices', m.key)).status).toBe(200);
+
+    const limited = await fetch(`${second.url}/v1/invoices`, { headers: { 'x-api-key': m.key } });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('ratelimit-remaining')).toBe('0');
+    expect(await limited.json()).toEqual({
+      error: { type: 'invalid_request_error', code: 'rate_limited', message: expect.any(String), param: null },
+    });
+
+    const sibling = await createApiKey(stack.pool, { merchantId: m.id, livemode: false, scopes: ['read'] });
+    expect((await stack.api('GET', '/v1/invoices', sibling.key)).status).toBe(200);
+  });
+
+  test('when a live key is used, then its limit is the higher live one', async () => {
+    const { key } = await stack.merchant({ livemode: true });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await stack.api('GET', '/v1/invoices', key)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  test('when events are resent, then the tighter resend limit applies before the key limit', async () => {
+    const m = await stack.merchant();
+    const reader = await createApiKey(stack.pool, { merchantId: m.id, livemode: false, scopes: ['read'] });
+    await stack.api('POST', '/v1/customers', m.key, { name: 'c' });
+    const event = await eventually(async () => {
+      const r = await stack.pool.query<{ id: string }>('SELECT id FROM events WHERE merchant_id = $1', [m.id]);
+      return r.rows[0];
+    }, 'the customer.created event');
+    expect((await stack.api('POST', `/v1/events/${event.id}/resend`, reader.key)).status).toBe(202);
+    const again = await stack.api('POST', `/v1/events/${event.id}/resend`, reader.key);
+    expect(again.status).toBe(429);
+    expect(again.body.error.code).toBe('rate_limited');
   });
 });

@@ -5,6 +5,7 @@ import { derivedId, randomId } from '../../domain/ids';
 import { authOf, requireScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
+import { resendRateLimit } from '../rate-limit';
 import { idempotencyKeyOf, idempotent } from '../idempotency';
 import { encodeCursor, page, pageQuery } from '../pagination';
 import { deliveriesOfEvent } from '../webhook-deliveries';
@@ -50,15 +51,21 @@ export function eventsRouter(deps: ApiDeps): Router {
   });
 
   // Resending shows the event to the merchant's endpoints: it needs what reading the event needs.
-  router.post('/events/:id/resend', requireScope('read'), idempotent(deps, 'events.resend'), async (req, res) => {
-    const auth = authOf(req);
-    const event = await findEvent(req.params.id, auth);
-    // A retried request with the same Idempotency-Key enqueues nothing new.
-    const key = idempotencyKeyOf(req);
-    const requestId = key ? derivedId('whd', auth.merchantId, String(auth.livemode), key) : randomId('whd');
-    const targets = (await dispatchEvent(event.id, requestId)) ?? [];
-    res.status(202).json({ data: { object: 'event_resend' as const, event_id: event.id, request_id: requestId, targets } });
-  });
+  router.post(
+    '/events/:id/resend',
+    requireScope('read'),
+    resendRateLimit(deps),
+    idempotent(deps, 'events.resend'),
+    async (req, res) => {
+      const auth = authOf(req);
+      const event = await findEvent(req.params.id, auth);
+      // A retried request with the same Idempotency-Key enqueues nothing new.
+      const key = idempotencyKeyOf(req);
+      const requestId = key ? derivedId('whd', auth.merchantId, String(auth.livemode), key) : randomId('whd');
+      const targets = (await dispatchEvent(event.id, requestId)) ?? [];
+      res.status(202).json({ data: { object: 'event_resend' as const, event_id: event.id, request_id: requestId, targets } });
+    },
+  );
 
   async function findEvent(rawId: unknown, auth: { merchantId: string; livemode: boolean }): Promise<EventRow> {
     const id = parse(IdParam, rawId, 'id');

@@ -14,6 +14,7 @@ import { erc20Interface } from '../../activities/chain/erc20';
 import { createApp } from '../../api/app';
 import type { CheckoutSettings } from '../../api/checkout/settings';
 import type { ObjectCaps } from '../../api/object-caps';
+import type { RateLimits } from '../../api/rate-limit';
 import { answerClientErrorsAsJson } from '../../api/client-errors';
 import { API_ROUTERS } from '../../api/routers';
 import type { ApiScope } from '../../domain/api-schemas';
@@ -46,6 +47,8 @@ export interface StackOptions {
   hostileRpc?: Omit<HostileRpcOptions, 'upstream'>;
   /** Checkout page settings (rate limit, framing, redirect delay). */
   checkout?: Partial<CheckoutSettings>;
+  /** Per-key API rate limits; off unless given, so tests that create many objects measure what they mean to. */
+  rateLimits?: RateLimits;
 }
 
 /**
@@ -158,6 +161,7 @@ export class TestStack {
         workflowWaitMs: this.options.workflowWaitMs,
         checkout: this.options.checkout,
         objectCaps: this.options.objectCaps,
+        rateLimits: this.options.rateLimits,
       },
       { extraRouters: API_ROUTERS, trustProxy: this.options.trustProxy },
     );
