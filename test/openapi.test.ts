@@ -43,6 +43,21 @@ describe('API reference', () => {
     expect(doc.paths['/v1/invoices'].post.operationId).not.toBe(create.operationId);
   });
 
+  test('when a create response links to operations on its object, then every link names a real operation and parameter', () => {
+    const operations = new Map<string, { parameters?: Array<{ name: string }> }>();
+    for (const ops of Object.values(doc.paths as Record<string, Record<string, any>>))
+      for (const op of Object.values(ops)) operations.set(op.operationId, op);
+    const links = [...operations.values()].flatMap((op: any) =>
+      Object.values(op.responses).flatMap((r: any) => Object.values(r.links ?? {})),
+    ) as Array<{ operationId: string; parameters: Record<string, string> }>;
+    expect(links.length).toBeGreaterThanOrEqual(20);
+    for (const link of links) {
+      const target = operations.get(link.operationId);
+      expect(target).toBeDefined();
+      for (const name of Object.keys(link.parameters)) expect(target!.parameters!.map((p) => p.name)).toContain(name);
+    }
+  });
+
   test('when /docs is fetched without a key, then it is a self-contained page that loads /openapi.json', async () => {
     const res = await fetch(`${stack.apiUrl}/docs`);
     expect(res.status).toBe(200);

@@ -73,7 +73,13 @@ function operationObject(op: Operation, prefix: string) {
       },
     },
   };
-  const responses: Record<string, unknown> = { [op.response.status]: success };
+  const suffix = prefix === '/v1' ? '' : 'ApiV1';
+  const links = Object.fromEntries(
+    Object.entries(op.links ?? {}).map(([target, parameters]) => [target, { operationId: `${target}${suffix}`, parameters }]),
+  );
+  const responses: Record<string, unknown> = {
+    [op.response.status]: Object.keys(links).length ? { ...success, links } : success,
+  };
   for (const status of op.alsoStatus ?? [])
     responses[status] = { ...success, description: `${op.response.description} (idempotent replay)` };
   const errors = new Map<number, string[]>([
@@ -102,7 +108,7 @@ function operationObject(op: Operation, prefix: string) {
     responses[status] = errorResponse(`error.code: ${codes.join(', ')}`);
 
   return {
-    operationId: prefix === '/v1' ? op.operationId : `${op.operationId}ApiV1`,
+    operationId: `${op.operationId}${suffix}`,
     tags: [op.tag],
     summary: op.summary,
     description: [

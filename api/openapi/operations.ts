@@ -57,6 +57,11 @@ export interface Operation {
   response: { status: number; description: string; schema: z.ZodType; example?: unknown };
   /** Further success statuses with the same body (e.g. 200 for an idempotent replay of a 201). */
   alsoStatus?: number[];
+  /**
+   * OpenAPI links from the success response to operations on the object it returns (operationId →
+   * parameter → runtime expression), so stateful clients and fuzzers can follow them.
+   */
+  links?: Record<string, Record<string, string>>;
   /** Error codes this operation may answer with, beyond the common authentication ones. */
   errors: Array<{ status: number; codes: string[] }>;
 }
@@ -108,6 +113,7 @@ export const OPERATIONS: Operation[] = [
     scopes: ['write'],
     body: CreateInvoiceBody,
     idempotent: true,
+    links: { getInvoice: { id: '$response.body#/data/id' }, listDeposits: { invoice_id: '$response.body#/data/id' } },
     response: {
       status: 201,
       description: 'The new invoice.',
@@ -167,6 +173,7 @@ export const OPERATIONS: Operation[] = [
     scopes: ['write'],
     body: CreateCustomerBody,
     idempotent: true,
+    links: { getCustomer: { id: '$response.body#/data/id' }, listDeposits: { customer_id: '$response.body#/data/id' } },
     response: { status: 201, description: 'The new customer with its addresses.', schema: Envelope(CustomerObject) },
     errors: [{ status: 400, codes: [...invalid.codes, CAP_ERROR_CODES.testCustomers] }, delayed],
   },
@@ -300,6 +307,7 @@ export const OPERATIONS: Operation[] = [
     scopes: ['withdraw'],
     body: CreateWithdrawalBody,
     idempotent: true,
+    links: { getWithdrawal: { id: '$response.body#/id' } },
     response: { status: 201, description: 'The withdrawal.', schema: WithdrawalObject.extend({ data: WithdrawalObject }) },
     alsoStatus: [200, 202],
     errors: [
@@ -382,6 +390,14 @@ function webhookEndpointOperations(): Operation[] {
       scopes: ['webhooks'],
       idempotent: true,
       body: CreateWebhookEndpointBody,
+      links: {
+        getWebhookEndpoint: { id: '$response.body#/data/id' },
+        updateWebhookEndpoint: { id: '$response.body#/data/id' },
+        patchWebhookEndpoint: { id: '$response.body#/data/id' },
+        rotateWebhookEndpointSecret: { id: '$response.body#/data/id' },
+        listWebhookEndpointDeliveries: { id: '$response.body#/data/id' },
+        deleteWebhookEndpoint: { id: '$response.body#/data/id' },
+      },
       response: { status: 201, description: 'The endpoint, with its secret.', schema: Envelope(WebhookEndpointObject) },
       errors: [{ ...url, codes: [...url.codes, CAP_ERROR_CODES.webhookEndpoints] }],
     },
