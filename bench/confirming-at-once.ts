@@ -61,7 +61,7 @@ export async function benchConfirmingAtOnce(stack: BenchStack, count: number): P
     for (const { id } of ids.rows) {
       const history = await client.workflow.getHandle(id).fetchHistory();
       const activities = (history.events ?? []).filter(
-        (e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes,
+        (e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
       ).length;
       const after = activities - DETECTION_ACTIVITIES;
       beyond += after;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { BenchStack } from './dev-stack';
+import { cpuDuring } from './idle-cpu';
 import { closedLoop, type LoadResult } from './load';
 import { type BenchRow, ms, perSecond, times } from './table';
 
@@ -41,8 +42,17 @@ export async function benchInvoiceCreate(stack: BenchStack, options: InvoiceCrea
     await closedLoop(5, 1, createInvoice);
     const bareOne = await closedLoop(options.sequential, 1, bareStart);
     const settleOne = await closedLoop(options.sequential, 1, createInvoice);
-    const bareMany = await closedLoop(options.concurrentTotal, options.clients, bareStart);
-    const settleMany = await closedLoop(options.concurrentTotal, options.clients, createInvoice);
+    let bareMany: LoadResult | undefined;
+    let settleMany: LoadResult | undefined;
+    const bareCpu = await cpuDuring(
+      stack,
+      async () => (bareMany = await closedLoop(options.concurrentTotal, options.clients, bareStart)),
+    );
+    const settleCpu = await cpuDuring(
+      stack,
+      async () => (settleMany = await closedLoop(options.concurrentTotal, options.clients, createInvoice)),
+    );
+    if (!bareMany || !settleMany) throw new Error('load did not run');
     const describe = (r: LoadResult) =>
       `${perSecond(r.perSecond)} (p50 ${ms(r.p50)}, p99 ${ms(r.p99)}${r.errors ? `, ${r.errors} errors` : ''})`;
     const throughputRatio = settleMany.perSecond / bareMany.perSecond;
@@ -55,6 +65,7 @@ export async function benchInvoiceCreate(stack: BenchStack, options: InvoiceCrea
         ratio: times(throughputRatio),
         target: '≥ 0.50× and > 36/s',
         met: throughputRatio >= 0.5 && settleMany.perSecond > 36 && settleMany.errors === 0,
+        note: `CPU in cores while it ran: bare start ${bareCpu.total.toFixed(2)} (${bareCpu.breakdown}); Settle ${settleCpu.total.toFixed(2)} (${settleCpu.breakdown})`,
       },
       {
         figure: `invoice create p50, one client${label}`,
