@@ -1,8 +1,3 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { Wallet } from 'ethers';
 import { TestStack, eventually } from './harness/test-stack';
 import { units, withdrawalFixtures } from './harness/withdrawal-fixtures';
@@ -26,7 +21,8 @@ describe('withdrawals accepted while the worker is down', () => {
     await stack?.stop();
   });
 
-  const { balanceOf, transfersTo, payInvoice, waitForStatus, expectLedgerMatchesChain } = withdrawalFixtures(() => stack);
+  const { runSeedWithdrawSnippet, balanceOf, transfersTo, payInvoice, waitForStatus, expectLedgerMatchesChain } =
+    withdrawalFixtures(() => stack);
 
   test(
     "when seed 000's keyless withdraw snippet, retrying on errors, meets a stopped worker, then it gets a pending withdrawal id and exactly one transfer is sent",
@@ -35,25 +31,8 @@ describe('withdrawals accepted while the worker is down', () => {
       await payInvoice(m.key, '100');
       const recipient = Wallet.createRandom().address;
       await stack.stopWorker();
-      // Seed 000's snippet, with the retry a careful client adds: any 5xx or missing id is retried.
-      const script = [
-        'import requests',
-        `API_KEY = "${m.key}"`,
-        `BASE = "${stack.apiUrl}/v1"`,
-        'HEADERS = { "X-API-Key": API_KEY, "Content-Type": "application/json", }',
-        'def api_post(path, body):',
-        '    for attempt in range(3):',
-        '        r = requests.post(BASE + path, json=body, headers=HEADERS)',
-        '        print(f"HTTP {r.status_code}")',
-        '        if r.status_code < 500 and "id" in r.json(): return r.json()',
-        '    return r.json()',
-        `resp = api_post("/withdraw", { "amount": "100.00", "to_address": "${recipient}", })`,
-        `print(f"Withdrawal {resp['id']}: {resp['status']}")`,
-      ].join('\n');
-      const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'settle-seed-')), 'withdraw.py');
-      writeFileSync(file, script);
-      const { stdout } = await promisify(execFile)('python3', [file]);
-      const lines = stdout.trim().split('\n');
+      const stdout = await runSeedWithdrawSnippet(m.key, recipient, true);
+      const lines = stdout.split('\n');
       expect(lines[0]).toBe('HTTP 202');
       const match = lines[1]?.match(/^Withdrawal (wd_[0-9a-f]+): pending$/);
       expect(match).not.toBeNull();

@@ -1,8 +1,3 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { Wallet } from 'ethers';
 import { ChainProviders } from '../activities/chain/providers';
 import { createCreditDeposit } from '../activities/db/credit-deposit';
@@ -38,9 +33,8 @@ describe('withdrawals, sweeps, balances and fees', () => {
     await stack?.stop();
   });
 
-  const { balanceOf, transfersTo, payInvoice, waitForStatus, tokensOnChain, expectLedgerMatchesChain } = withdrawalFixtures(
-    () => stack,
-  );
+  const { runSeedWithdrawSnippet, balanceOf, transfersTo, payInvoice, waitForStatus, tokensOnChain, expectLedgerMatchesChain } =
+    withdrawalFixtures(() => stack);
 
   const ledgerSums = async (merchantId: string) => {
     const rows = await stack.pool.query<{ account: string; currency: string; sum: string }>(
@@ -354,21 +348,8 @@ describe('withdrawals, sweeps, balances and fees', () => {
       const m = await stack.merchant();
       await payInvoice(m.key, '100');
       const recipient = Wallet.createRandom().address;
-      // Seed 000's snippet verbatim apart from API_KEY, BASE and the (elided in the seed) to_address.
-      const script = [
-        'import requests',
-        `API_KEY = "${m.key}"`,
-        `BASE = "${stack.apiUrl}/v1"`,
-        'HEADERS = { "X-API-Key": API_KEY, "Content-Type": "application/json", }',
-        'def api_get(path): return requests.get(BASE + path, headers=HEADERS).json()',
-        'def api_post(path, body): return requests.post(BASE + path, json=body, headers=HEADERS).json()',
-        `resp = api_post("/withdraw", { "amount": "100.00", "to_address": "${recipient}", })`,
-        `print(f"Withdrawal {resp['id']}: {resp['status']}")`,
-      ].join('\n');
-      const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'settle-seed-')), 'withdraw.py');
-      writeFileSync(file, script);
-      const { stdout } = await promisify(execFile)('python3', [file]);
-      const match = stdout.trim().match(/^Withdrawal (wd_[0-9a-f]+): reserved$/);
+      const stdout = await runSeedWithdrawSnippet(m.key, recipient);
+      const match = stdout.match(/^Withdrawal (wd_[0-9a-f]+): reserved$/);
       expect(match).not.toBeNull();
       await waitForStatus(m.key, match![1]!, 'completed');
       expect(await balanceOf(recipient)).toBe(units('100'));

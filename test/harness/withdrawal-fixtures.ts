@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Contract, parseUnits, Wallet, zeroPadValue } from 'ethers';
 import { erc20Interface, TRANSFER_TOPIC } from '../../activities/chain/erc20';
 import { LOCAL_FAUCET_KEY } from '../../scripts/dev-stack/local-chain';
@@ -116,5 +121,45 @@ export function withdrawalFixtures(current: () => TestStack) {
     expect(unbalanced.rows).toEqual([]);
   };
 
-  return { balanceOf, transfersTo, payInvoice, waitForStatus, tokensOnChain, expectLedgerMatchesChain };
+  /**
+   * Runs seed 000's withdraw snippet (verbatim apart from API_KEY, BASE and the elided to_address)
+   * and returns what it prints. `retrying` adds the retry a careful client wraps around a request:
+   * any 5xx or answer without an id is sent again, printing each HTTP status.
+   */
+  const runSeedWithdrawSnippet = async (key: string, recipient: string, retrying = false) => {
+    const post = retrying
+      ? [
+          'def api_post(path, body):',
+          '    for attempt in range(3):',
+          '        r = requests.post(BASE + path, json=body, headers=HEADERS)',
+          '        print(f"HTTP {r.status_code}")',
+          '        if r.status_code < 500 and "id" in r.json(): return r.json()',
+          '    return r.json()',
+        ]
+      : ['def api_post(path, body): return requests.post(BASE + path, json=body, headers=HEADERS).json()'];
+    const script = [
+      'import requests',
+      `API_KEY = "${key}"`,
+      `BASE = "${current().apiUrl}/v1"`,
+      'HEADERS = { "X-API-Key": API_KEY, "Content-Type": "application/json", }',
+      'def api_get(path): return requests.get(BASE + path, headers=HEADERS).json()',
+      ...post,
+      `resp = api_post("/withdraw", { "amount": "100.00", "to_address": "${recipient}", })`,
+      `print(f"Withdrawal {resp['id']}: {resp['status']}")`,
+    ].join('\n');
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'settle-seed-')), 'withdraw.py');
+    writeFileSync(file, script);
+    const { stdout } = await promisify(execFile)('python3', [file]);
+    return stdout.trim();
+  };
+
+  return {
+    runSeedWithdrawSnippet,
+    balanceOf,
+    transfersTo,
+    payInvoice,
+    waitForStatus,
+    tokensOnChain,
+    expectLedgerMatchesChain,
+  };
 }
