@@ -8,18 +8,12 @@ set -euo pipefail
 BASE_URL="${1:?usage: run-schemathesis.sh <base-url> <api-key> [max-examples]}"
 API_KEY="${2:?usage: run-schemathesis.sh <base-url> <api-key> [max-examples]}"
 MAX_EXAMPLES="${3:-25}"
-VENV="${SETTLE_CACHE:-$HOME/.cache/settle}/venv-schemathesis"
-SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.*}"
-
-if [ ! -x "$VENV/bin/schemathesis" ]; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
-fi
+SCHEMATHESIS="$(bash "$(dirname "$0")/../provision/schemathesis.sh")"
 
 # v4 CLI: --url overrides the document's servers; --checks takes a comma-separated list;
 # --max-examples bounds the generated cases per operation. Mutating operations are fuzzed too:
 # the key must belong to a throwaway test-mode merchant.
-exec "$VENV/bin/schemathesis" run "$BASE_URL/openapi.json" \
+exec "$SCHEMATHESIS" run "$BASE_URL/openapi.json" \
   --url "$BASE_URL" \
   --header "X-API-Key: $API_KEY" \
   --checks not_a_server_error,response_schema_conformance \
