@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { PublishEventInput } from '../domain/events';
 import type { NetworkRegistry } from '../domain/networks';
 import { DEFAULT_DELIVERIES_PER_MERCHANT } from '../domain/webhooks';
+import { createChainScannedPast } from './chain/chain-scanned-past';
 import { createScanBlocks } from './chain/scan-blocks';
 import { createSimulateTransfer } from './chain/simulate-transfer';
 import type { ChainProviders } from './chain/providers';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     creditDeposit: createCreditDeposit(deps.pool),
     scanBlocks: createScanBlocks(deps.pool, deps.chains, createStartDeposit(deps.client, deps.taskQueue)),
     verifyDeposit: createVerifyDeposit(deps.chains),
+    chainScannedPast: createChainScannedPast(deps.pool, deps.chains),
     ...createSimulateTransfer(deps.pool, deps.chains),
     /** Stores the event, then has it enqueued with every target subscribed to it, off the payment queues. */
     async publishEvent(input: PublishEventInput): Promise<string> {

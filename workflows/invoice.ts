@@ -14,10 +14,13 @@ import { invoiceObject } from '../domain/serialize';
 import { SA } from '../domain/search-attributes';
 import { applyDepositUpdate, evaluate, hasDepositsInFlight } from './invoice-state';
 
-const { allocateAddress, saveInvoice, publishEvent } = proxyActivities<Activities>({
+const { allocateAddress, saveInvoice, publishEvent, chainScannedPast } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
+/** How often an invoice past expiry asks whether the watcher has read the chain up to its expiry. */
+const CHAIN_POLL_MS = 5_000;
+const PATCH_EXPIRY_WAITS_FOR_CHAIN = 'invoice-expiry-waits-for-chain';
 // The creating request waits for these two: as local activities they run inside the first workflow
 // task, with no task-queue round trip each, so the invoice is ready in one task.
 const local = proxyLocalActivities<Activities>({
@@ -88,15 +91,31 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnaps
   ready = true;
   await emit('invoice.created');
 
+  // Set while the invoice is past expiry but the watcher has not yet read the chain up to it.
+  let waitingForChain = false;
   for (;;) {
     // Past expiry a pending invoice is only waiting for deposits already in flight: wake on those.
     // Past the monitoring window only in-flight deposits keep it open, so it waits for them alone.
-    const deadline = state.status === 'pending' && Date.now() < expiresAt ? expiresAt : monitorUntil;
+    const deadline =
+      state.status === 'pending' && Date.now() < expiresAt
+        ? expiresAt
+        : waitingForChain
+          ? Math.min(Date.now() + CHAIN_POLL_MS, monitorUntil)
+          : monitorUntil;
     if (Date.now() < deadline) await condition(() => inbox.length > 0, deadline - Date.now());
     else await condition(() => inbox.length > 0);
     const before = state.version;
     for (const update of inbox.splice(0)) state = applyDepositUpdate(state, update);
-    const { snapshot, events } = evaluate(state, new Date());
+    let { snapshot, events } = evaluate(state, new Date());
+    const expiring = snapshot.status === 'expired' || snapshot.status === 'underpaid';
+    // A payment mined before expiry may not be read yet (a watcher behind, a node down): expire
+    // only once the chain up to the expiry has been read, or the monitoring window is over.
+    if (expiring && state.status === 'pending' && Date.now() < monitorUntil && patched(PATCH_EXPIRY_WAITS_FOR_CHAIN)) {
+      waitingForChain = !(await chainScannedPast({ network: state.network, at: state.expiresAt }));
+      if (waitingForChain) ({ snapshot, events } = { snapshot: state, events: [] });
+    } else {
+      waitingForChain = false;
+    }
     state = snapshot;
     if (state.version !== before) {
       upsertSearchAttributes([{ key: SA.status, value: state.status }]);
