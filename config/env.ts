@@ -64,6 +64,8 @@ export const WorkerEnv = SharedEnv.extend({
   SETTLE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   /** Webhook attempts of one merchant this process runs at once; more wait their turn without holding a slot. */
   SETTLE_WEBHOOK_CONCURRENCY_PER_MERCHANT: z.coerce.number().int().min(1).max(1000).default(8),
+  /** A prebuilt workflow bundle (bundleWorkflowCode output); without it the worker bundles workflows/ at start. */
+  SETTLE_WORKFLOW_BUNDLE: z.string().optional(),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 

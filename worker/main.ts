@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { migrate } from '../activities/db/migrate';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     masterSeedHex: env.SETTLE_MASTER_SEED,
     limits: { webhooks: { ...DEFAULT_QUEUE_LIMITS.webhooks, activities: env.SETTLE_WEBHOOK_CONCURRENCY } },
     deliveriesPerMerchant: env.SETTLE_WEBHOOK_CONCURRENCY_PER_MERCHANT,
+    ...(env.SETTLE_WORKFLOW_BUNDLE ? { workflowBundle: { code: readFileSync(env.SETTLE_WORKFLOW_BUNDLE, 'utf8') } } : {}),
   });
   const watched = env.SETTLE_WATCH_NETWORKS.split(',')
     .map((s) => s.trim())

@@ -1,0 +1,273 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startReceiver } from '../harness/webhook-receiver';
+import { killAtRandom, reorgAtRandom, type ChaosStats } from './chaos';
+import { checkAgainstChain, type OracleResult } from './oracle';
+import { waitFor } from './processes';
+import { Rng } from './rng';
+import { type RpcFront, SoakStack } from './stack';
+import {
+  createSoakMerchant,
+  INVOICE_EXPIRES_IN_SECONDS,
+  runMerchant,
+  SoakApi,
+  sleep,
+  type TrafficContext,
+  type TrafficStats,
+} from './traffic';
+
+/** Fault rates of the hostile RPC between the worker and the chain (probabilities per request). */
+export interface RpcFaults {
+  lagProbability: number;
+  maxLag: number;
+  logsLagProbability: number;
+  errorRate: number;
+  timeoutRate: number;
+  dropRate: number;
+  maxLogsRange: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_RPC_FAULTS: RpcFaults = {
+  lagProbability: 0.3,
+  maxLag: 2,
+  logsLagProbability: 0.2,
+  errorRate: 0.05,
+  timeoutRate: 0.01,
+  dropRate: 0.01,
+  maxLogsRange: 50,
+  timeoutMs: 3000,
+};
+
+export interface SoakOptions {
+  seed: number;
+  /** Length of the chaos phase (traffic, kills, reorgs); the drain and the oracle come after. */
+  minutes: number;
+  merchants: number;
+  faults: boolean;
+  rpcFaults: RpcFaults;
+  /** Confirmations the soak's network requires; reorgs stay shallower. */
+  confirmations: number;
+  /** Seconds between SIGKILLs, drawn uniformly from [min, max]. */
+  killEverySeconds: [number, number];
+  reorgEverySeconds: [number, number];
+  /** Longest wait, after faults stop, for Settle to settle everything in flight. */
+  drainTimeoutSeconds: number;
+  /** A PostgreSQL server to use (never killed); without one the soak runs and kills its own. */
+  databaseUrl?: string;
+  workflowBundle?: string;
+  /** Puts the hostile proxy in front of Anvil (when faults are on). */
+  hostileRpc?: (options: RpcFaults & { upstream: string; seed: number }) => Promise<RpcFront>;
+  /** On violations, keep the stack up this long for inspection before stopping it. */
+  holdOnFailureSeconds?: number;
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_SOAK_OPTIONS: Omit<SoakOptions, 'seed' | 'minutes'> = {
+  merchants: 4,
+  faults: true,
+  rpcFaults: DEFAULT_RPC_FAULTS,
+  confirmations: 4,
+  killEverySeconds: [15, 45],
+  reorgEverySeconds: [8, 25],
+  drainTimeoutSeconds: 240,
+};
+
+export interface SoakResult {
+  ok: boolean;
+  summary: string;
+  oracle: OracleResult;
+  traffic: TrafficStats;
+  chaos: ChaosStats;
+  rpcStats?: unknown;
+  dir: string;
+}
+
+/** Runs one soak: starts its own stack, drives it under faults, drains, asks the oracle, stops everything. */
+export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  const log = options.log ?? ((line: string) => console.log(`[soak] ${line}`));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'settle-soak-'));
+  const rng = new Rng(options.seed);
+  const receiver = await startReceiver();
+  const stack = new SoakStack({
+    dir,
+    masterSeed: seedHex(options.seed),
+    databaseUrl: options.databaseUrl,
+    confirmations: options.confirmations,
+    workflowBundle: options.workflowBundle,
+    rpcFront:
+      options.faults && options.hostileRpc
+        ? (upstream) => options.hostileRpc!({ ...options.rpcFaults, upstream, seed: options.seed })
+        : undefined,
+  });
+  const onExit = () => stack.killAll();
+  process.once('exit', onExit);
+  const traffic: TrafficStats = {
+    flows: {},
+    transfers: 0,
+    droppedTransfers: 0,
+    withdrawalsRequested: 0,
+    apiRetries: 0,
+    errors: [],
+  };
+  const chaos: ChaosStats = { kills: {}, reorgs: 0, reorgDepths: [], reincluded: 0, droppedByReorg: 0, reorgErrors: 0 };
+  try {
+    log(`starting stack in ${dir}`);
+    await stack.start();
+    const ctx: TrafficContext = {
+      api: new SoakApi(stack.apiUrl, traffic),
+      pool: stack.pool,
+      provider: stack.chain.provider,
+      contracts: { token: stack.token, wrongToken: stack.wrongToken },
+      receiverUrl: receiver.url,
+      stats: traffic,
+      seed: options.seed,
+    };
+    const merchants = [];
+    for (let i = 0; i < options.merchants; i++) merchants.push(await createSoakMerchant(ctx, rng.fork(`merchant:${i}`), i));
+
+    const until = Date.now() + options.minutes * 60_000;
+    const over = () => Date.now() >= until;
+    log(`chaos phase: ${options.minutes} min, ${options.merchants} merchants, faults ${options.faults ? 'on' : 'off'}`);
+    const chaosLoops = options.faults
+      ? [
+          killAtRandom(stack.killable(), rng.fork('kills'), seconds(options.killEverySeconds), over, chaos),
+          reorgAtRandom(
+            stack.chain.provider,
+            rng.fork('reorgs'),
+            options.confirmations - 1,
+            seconds(options.reorgEverySeconds),
+            over,
+            chaos,
+          ),
+        ]
+      : [];
+    await Promise.all([...merchants.map((m, i) => runMerchant(ctx, m, rng.fork(`traffic:${i}`), until)), ...chaosLoops]);
+
+    log('drain: faults off, waiting for everything in flight to settle');
+    stack.rpc?.setFaults({
+      lagProbability: 0,
+      logsLagProbability: 0,
+      errorRate: 0,
+      timeoutRate: 0,
+      dropRate: 0,
+      maxLogsRange: 0,
+    });
+    await stack.waitHealthy();
+    await drain(stack, options, log).catch(() => undefined);
+
+    const oracle = await checkAgainstChain({
+      provider: stack.chain.provider,
+      pool: stack.pool,
+      network: 'local',
+      token: stack.token,
+      confirmations: options.confirmations,
+      merchants: merchants.map((m) => ({ id: m.id, sink: m.sink })),
+      webhooks: receiver.requests,
+    });
+    for (const error of traffic.errors) oracle.violations.push(`driver: ${error}`);
+    const rpcStats = stack.rpc?.stats();
+    const summary = summarize(options, oracle, traffic, chaos, rpcStats);
+    if (oracle.violations.length && options.holdOnFailureSeconds) {
+      log(
+        `holding the stack for ${options.holdOnFailureSeconds} s: TEMPORAL_ADDRESS=${stack.temporalAddress} DATABASE_URL=${stack.databaseUrl} API=${stack.apiUrl}`,
+      );
+      await sleep(options.holdOnFailureSeconds * 1000);
+    }
+    return { ok: oracle.counts.violations === 0, summary, oracle, traffic, chaos, rpcStats, dir };
+  } finally {
+    await stack.stop().catch((err) => log(`stop: ${(err as Error).message}`));
+    await receiver.close();
+    process.removeListener('exit', onExit);
+  }
+}
+
+/**
+ * Waits (faults off) until Settle has nothing in flight: the watcher has passed every block, every
+ * deposit and withdrawal is final, every invoice has reached expiry, and no webhook is pending.
+ */
+async function drain(stack: SoakStack, options: SoakOptions, log: (line: string) => void): Promise<void> {
+  const provider = stack.chain.provider;
+  let busy: string[] = [];
+  await sleep((options.confirmations + 2) * 1000);
+  try {
+    await waitFor(
+      async () => {
+        busy = await inFlight(stack, await provider.getBlockNumber(), options.confirmations + 5);
+        return busy.length === 0;
+      },
+      'Settle to drain',
+      options.drainTimeoutSeconds * 1000 + INVOICE_EXPIRES_IN_SECONDS * 1000,
+    );
+  } catch (err) {
+    log(`drain incomplete, still in flight: ${busy.join('; ')}`);
+    throw err;
+  }
+}
+
+/** What Settle still has in flight, in words; empty once everything is final. */
+async function inFlight(stack: SoakStack, head: number, graceSeconds: number): Promise<string[]> {
+  const r = await stack.pool.query<{ what: string }>(
+    `SELECT 'watcher at block ' || next_block || ' of ' || $1 AS what FROM chain_cursors WHERE network = 'local' AND next_block <= $1 - 1
+     UNION ALL SELECT 'deposit ' || id || ' ' || status FROM deposits WHERE status IN ('detected', 'confirming')
+     UNION ALL SELECT 'withdrawal ' || id || ' ' || status FROM withdrawals WHERE status NOT IN ('completed', 'failed')
+     UNION ALL SELECT 'invoice ' || id || ' pending' FROM invoices WHERE status = 'pending' AND expires_at > now() - make_interval(secs => $2)
+     UNION ALL SELECT 'webhook ' || id || ' pending' FROM webhook_deliveries WHERE status = 'pending'
+     UNION ALL SELECT 'no watcher cursor' WHERE NOT EXISTS (SELECT 1 FROM chain_cursors WHERE network = 'local')
+     LIMIT 20`,
+    [head, graceSeconds],
+  );
+  return r.rows.map((row) => row.what);
+}
+
+function summarize(
+  options: SoakOptions,
+  oracle: OracleResult,
+  traffic: TrafficStats,
+  chaos: ChaosStats,
+  rpcStats: unknown,
+): string {
+  const c = oracle.counts;
+  const kills = Object.entries(chaos.kills)
+    .map(([k, v]) => `${k}:${v}`)
+    .join(',');
+  const f = options.rpcFaults;
+  const faults = options.faults
+    ? `lag=${f.lagProbability}/${f.maxLag} logsLag=${f.logsLagProbability} err=${f.errorRate} timeout=${f.timeoutRate} drop=${f.dropRate} logsRange=${f.maxLogsRange}${options.hostileRpc ? '' : ' (no proxy)'}`
+    : 'off';
+  const rpc = rpcStats as { requests?: number } | undefined;
+  return [
+    `transfers=${c.transfers ?? 0}`,
+    `deposits=${c.deposits ?? 0}`,
+    `lost=${c.lost ?? 0}`,
+    `doubled=${c.doubled ?? 0}`,
+    `reorged_credited=${c.reorged_credited ?? 0}`,
+    `unbalanced=${c.unbalanced ?? 0}`,
+    `ledger_mismatch=${(c.ledger_mismatch ?? 0) + (c.gas_mismatch ?? 0)}`,
+    `invoice_status=${c.invoice_status ?? 0}`,
+    `undelivered=${c.undelivered ?? 0}`,
+    `duplicate_ids=${c.duplicate_transition ?? 0}`,
+    `stuck=${c.stuck ?? 0}`,
+    `violations=${oracle.violations.length}`,
+    `invoices=${c.invoices ?? 0}`,
+    `events=${c.events ?? 0}`,
+    `payments_sent=${traffic.transfers}`,
+    `withdrawals=${traffic.withdrawalsRequested}`,
+    `reorgs=${chaos.reorgs}`,
+    `reincluded=${chaos.reincluded}`,
+    `dropped=${chaos.droppedByReorg}`,
+    `kills=${kills || 'none'}`,
+    ...(rpc?.requests ? [`rpc_requests=${rpc.requests}`] : []),
+    `seed=${options.seed}`,
+    `minutes=${options.minutes}`,
+    `merchants=${options.merchants}`,
+    `faults=${faults}`,
+  ].join(' ');
+}
+
+const seconds = ([a, b]: [number, number]): [number, number] => [a * 1000, b * 1000];
+
+function seedHex(seed: number): string {
+  return Buffer.from(`settle-soak-seed-${seed}`.padEnd(32, '.')).toString('hex').slice(0, 64);
+}
