@@ -1,12 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { type HostileRpcFaults, NO_FAULTS, startHostileRpc } from '../harness/hostile-rpc';
 import { startReceiver } from '../harness/webhook-receiver';
 import { killAtRandom, reorgAtRandom, type ChaosStats } from './chaos';
 import { checkAgainstChain, type OracleResult } from './oracle';
 import { waitFor } from './processes';
 import { Rng } from './rng';
-import { type RpcFront, SoakStack } from './stack';
+import { SoakStack } from './stack';
 import {
   createSoakMerchant,
   INVOICE_EXPIRES_IN_SECONDS,
@@ -17,17 +18,7 @@ import {
   type TrafficStats,
 } from './traffic';
 
-/** Fault rates of the hostile RPC between the worker and the chain (probabilities per request). */
-export interface RpcFaults {
-  lagProbability: number;
-  maxLag: number;
-  logsLagProbability: number;
-  errorRate: number;
-  timeoutRate: number;
-  dropRate: number;
-  maxLogsRange: number;
-  timeoutMs: number;
-}
+export type RpcFaults = HostileRpcFaults;
 
 export const DEFAULT_RPC_FAULTS: RpcFaults = {
   lagProbability: 0.3,
@@ -57,8 +48,6 @@ export interface SoakOptions {
   /** A PostgreSQL server to use (never killed); without one the soak runs and kills its own. */
   databaseUrl?: string;
   workflowBundle?: string;
-  /** Puts the hostile proxy in front of Anvil (when faults are on). */
-  hostileRpc?: (options: RpcFaults & { upstream: string; seed: number }) => Promise<RpcFront>;
   /** On violations, keep the stack up this long for inspection before stopping it. */
   holdOnFailureSeconds?: number;
   log?: (line: string) => void;
@@ -96,13 +85,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     databaseUrl: options.databaseUrl,
     confirmations: options.confirmations,
     workflowBundle: options.workflowBundle,
-    rpcFront:
-      options.faults && options.hostileRpc
-        ? (upstream) => options.hostileRpc!({ ...options.rpcFaults, upstream, seed: options.seed })
-        : undefined,
+    // The worker reads the chain only through the hostile proxy; with faults off it passes everything through.
+    rpcFront: (upstream) => startHostileRpc({ ...(options.faults ? options.rpcFaults : {}), upstream, seed: options.seed }),
   });
+  // Whatever way the soak ends (an error, Ctrl-C), nothing it started outlives it.
   const onExit = () => stack.killAll();
+  const onSignal = () => process.exit(130);
   process.once('exit', onExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const traffic: TrafficStats = {
     flows: {},
     transfers: 0,
@@ -146,14 +137,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await Promise.all([...merchants.map((m, i) => runMerchant(ctx, m, rng.fork(`traffic:${i}`), until)), ...chaosLoops]);
 
     log('drain: faults off, waiting for everything in flight to settle');
-    stack.rpc?.setFaults({
-      lagProbability: 0,
-      logsLagProbability: 0,
-      errorRate: 0,
-      timeoutRate: 0,
-      dropRate: 0,
-      maxLogsRange: 0,
-    });
+    stack.rpc?.setFaults(NO_FAULTS);
     await stack.waitHealthy();
     await drain(stack, options, log).catch(() => undefined);
 
@@ -169,7 +153,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     for (const error of traffic.errors) oracle.violations.push(`driver: ${error}`);
     const rpcStats = stack.rpc?.stats();
     const summary = summarize(options, oracle, traffic, chaos, rpcStats);
+    log(summary);
     if (oracle.violations.length && options.holdOnFailureSeconds) {
+      for (const v of oracle.violations.slice(0, 100)) log(`violation ${v}`);
       log(
         `holding the stack for ${options.holdOnFailureSeconds} s: TEMPORAL_ADDRESS=${stack.temporalAddress} DATABASE_URL=${stack.databaseUrl} API=${stack.apiUrl}`,
       );
@@ -180,6 +166,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await stack.stop().catch((err) => log(`stop: ${(err as Error).message}`));
     await receiver.close();
     process.removeListener('exit', onExit);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
 }
 
@@ -234,7 +222,7 @@ function summarize(
     .join(',');
   const f = options.rpcFaults;
   const faults = options.faults
-    ? `lag=${f.lagProbability}/${f.maxLag} logsLag=${f.logsLagProbability} err=${f.errorRate} timeout=${f.timeoutRate} drop=${f.dropRate} logsRange=${f.maxLogsRange}${options.hostileRpc ? '' : ' (no proxy)'}`
+    ? `lag=${f.lagProbability}/${f.maxLag} logsLag=${f.logsLagProbability} err=${f.errorRate} timeout=${f.timeoutRate} drop=${f.dropRate} logsRange=${f.maxLogsRange}`
     : 'off';
   const rpc = rpcStats as { requests?: number } | undefined;
   return [

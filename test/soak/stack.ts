@@ -7,17 +7,10 @@ import { migrate } from '../../activities/db/migrate';
 import { NetworkRegistryConfig } from '../../domain/networks';
 import { deployTestToken, startAnvil, type LocalChain } from '../../scripts/dev-stack/local-chain';
 import { freePort, provisionedBinaries } from '../../scripts/dev-stack/processes';
+import type { HostileRpc } from '../harness/hostile-rpc';
 import { SupervisedProcess, waitFor } from './processes';
 
 const ROOT = path.resolve(__dirname, '../..');
-
-/** What sits between Settle's worker and Anvil: the hostile JSON-RPC proxy, or nothing. */
-export interface RpcFront {
-  url: string;
-  stats(): unknown;
-  setFaults(faults: Record<string, number>): void;
-  stop(): Promise<void>;
-}
 
 export interface SoakStackOptions {
   dir: string;
@@ -27,7 +20,7 @@ export interface SoakStackOptions {
   databaseUrl?: string;
   confirmations: number;
   /** Puts a proxy between the worker and Anvil; receives Anvil's URL. */
-  rpcFront?: (upstream: string) => Promise<RpcFront>;
+  rpcFront?: (upstream: string) => Promise<HostileRpc>;
   /** Prebuilt workflow bundle; otherwise built once into `dir`. */
   workflowBundle?: string;
 }
@@ -40,7 +33,7 @@ export interface SoakStackOptions {
 export class SoakStack {
   readonly processes: SupervisedProcess[] = [];
   chain!: LocalChain;
-  rpc?: RpcFront;
+  rpc?: HostileRpc;
   token = '';
   /** A second ERC-20 Settle does not know: paying with it must credit nothing. */
   wrongToken = '';

@@ -67,7 +67,7 @@ export class SoakApi {
         if (res.status < 500) return { status: res.status, body: json };
         if (Date.now() > deadline) return { status: res.status, body: json };
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`${method} ${path}: ${(err as Error).message}`);
+        if (Date.now() > deadline) throw new Error(`${method} ${path}: ${(err as Error).message}`, { cause: err });
       }
       this.stats.apiRetries++;
       await sleep(1000);
@@ -189,7 +189,12 @@ export async function runMerchant(ctx: TrafficContext, m: SoakMerchant, rng: Rng
   const flows: Array<Promise<void>> = [];
   let n = 0;
   while (Date.now() < until) {
-    const scenario = pickScenario(rng);
+    let scenario = pickScenario(rng);
+    // Near the end only what settles within seconds, so the drain need not wait out a fresh invoice's expiry.
+    const left = until - Date.now();
+    if (scenario === 'late' && left < (INVOICE_EXPIRES_IN_SECONDS + 15) * 1000) scenario = 'exact';
+    if (left < 30_000 && scenario !== 'customer' && scenario !== 'withdrawal')
+      scenario = rng.pick(['customer', 'withdrawal'] as const);
     const flowRng = rng.fork(`${m.id}:${n}`);
     const label = `${m.id}#${n++}:${scenario}`;
     ctx.stats.flows[scenario] = (ctx.stats.flows[scenario] ?? 0) + 1;
