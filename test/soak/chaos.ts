@@ -12,6 +12,14 @@ export interface ChaosStats {
   reorgErrors: number;
 }
 
+/** Runs `act` at seeded random moments, `everyMs` apart, until `until()` says the chaos phase is over. */
+async function atRandomMoments(rng: Rng, everyMs: [number, number], until: () => boolean, act: () => Promise<void>) {
+  while (!until()) {
+    await sleep(rng.int(everyMs[0], everyMs[1]));
+    if (!until()) await act();
+  }
+}
+
 /** SIGKILLs one of `targets` at seeded random moments; each comes back through its supervisor. */
 export async function killAtRandom(
   targets: SupervisedProcess[],
@@ -20,14 +28,12 @@ export async function killAtRandom(
   until: () => boolean,
   stats: ChaosStats,
 ) {
-  while (!until()) {
-    await sleep(rng.int(everyMs[0], everyMs[1]));
-    if (until()) return;
+  await atRandomMoments(rng, everyMs, until, async () => {
     const target = rng.pick(targets);
-    if (!target.running) continue;
+    if (!target.running) return;
     target.kill();
     stats.kills[target.name] = (stats.kills[target.name] ?? 0) + 1;
-  }
+  });
 }
 
 /**
@@ -43,17 +49,14 @@ export async function reorgAtRandom(
   until: () => boolean,
   stats: ChaosStats,
 ) {
-  while (!until()) {
-    await sleep(rng.int(everyMs[0], everyMs[1]));
-    if (until()) return;
-    const depth = rng.int(1, maxDepth);
+  await atRandomMoments(rng, everyMs, until, async () => {
     try {
-      await reorgOnce(provider, rng, depth, stats);
+      await reorgOnce(provider, rng, rng.int(1, maxDepth), stats);
     } catch {
       // A block was mined between reading the branch and replacing it: its transactions no longer fit.
       stats.reorgErrors++;
     }
-  }
+  });
 }
 
 async function reorgOnce(provider: JsonRpcProvider, rng: Rng, depth: number, stats: ChaosStats): Promise<void> {

@@ -5,6 +5,17 @@ import { DEFAULT_RPC_FAULTS, DEFAULT_SOAK_OPTIONS, runSoak, type RpcFaults } fro
  * `npm run soak -- --seed N --minutes M [--merchants K] [--faults on|off] [--lag P] ...`
  * Prints one summary line; exits 1 when the oracle found any violation.
  */
+/** Command-line flags of the hostile RPC's fault rates. */
+const FAULT_FLAGS = {
+  lag: 'lagProbability',
+  'max-lag': 'maxLag',
+  'logs-lag': 'logsLagProbability',
+  'error-rate': 'errorRate',
+  'timeout-rate': 'timeoutRate',
+  'drop-rate': 'dropRate',
+  'max-logs-range': 'maxLogsRange',
+} as const satisfies Record<string, keyof RpcFaults>;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -13,15 +24,15 @@ async function main(): Promise<void> {
       merchants: { type: 'string', default: String(DEFAULT_SOAK_OPTIONS.merchants) },
       faults: { type: 'string', default: 'on' },
       confirmations: { type: 'string', default: String(DEFAULT_SOAK_OPTIONS.confirmations) },
+      kill: { type: 'string', default: 'worker,api,temporal,postgres' },
       'kill-every': { type: 'string', default: DEFAULT_SOAK_OPTIONS.killEverySeconds.join('-') },
       'reorg-every': { type: 'string', default: DEFAULT_SOAK_OPTIONS.reorgEverySeconds.join('-') },
-      lag: { type: 'string', default: String(DEFAULT_RPC_FAULTS.lagProbability) },
-      'max-lag': { type: 'string', default: String(DEFAULT_RPC_FAULTS.maxLag) },
-      'logs-lag': { type: 'string', default: String(DEFAULT_RPC_FAULTS.logsLagProbability) },
-      'error-rate': { type: 'string', default: String(DEFAULT_RPC_FAULTS.errorRate) },
-      'timeout-rate': { type: 'string', default: String(DEFAULT_RPC_FAULTS.timeoutRate) },
-      'drop-rate': { type: 'string', default: String(DEFAULT_RPC_FAULTS.dropRate) },
-      'max-logs-range': { type: 'string', default: String(DEFAULT_RPC_FAULTS.maxLogsRange) },
+      ...Object.fromEntries(
+        Object.entries(FAULT_FLAGS).map(([flag, key]) => [
+          flag,
+          { type: 'string' as const, default: String(DEFAULT_RPC_FAULTS[key]) },
+        ]),
+      ),
     },
   });
   const range = (s: string): [number, number] => {
@@ -29,14 +40,10 @@ async function main(): Promise<void> {
     return [a!, b ?? a!];
   };
   const rpcFaults: RpcFaults = {
-    lagProbability: Number(values.lag),
-    maxLag: Number(values['max-lag']),
-    logsLagProbability: Number(values['logs-lag']),
-    errorRate: Number(values['error-rate']),
-    timeoutRate: Number(values['timeout-rate']),
-    dropRate: Number(values['drop-rate']),
-    maxLogsRange: Number(values['max-logs-range']),
-    timeoutMs: DEFAULT_RPC_FAULTS.timeoutMs,
+    ...DEFAULT_RPC_FAULTS,
+    ...Object.fromEntries(
+      Object.entries(FAULT_FLAGS).map(([flag, key]) => [key, Number((values as Record<string, string>)[flag])]),
+    ),
   };
   const result = await runSoak({
     ...DEFAULT_SOAK_OPTIONS,
@@ -45,6 +52,7 @@ async function main(): Promise<void> {
     merchants: Number(values.merchants),
     faults: values.faults !== 'off',
     confirmations: Number(values.confirmations),
+    killTargets: values.kill.split(',').filter(Boolean),
     killEverySeconds: range(values['kill-every']),
     reorgEverySeconds: range(values['reorg-every']),
     rpcFaults,

@@ -40,6 +40,8 @@ export interface SoakOptions {
   rpcFaults: RpcFaults;
   /** Confirmations the soak's network requires; reorgs stay shallower. */
   confirmations: number;
+  /** Which processes the soak SIGKILLs (of worker, api, temporal, postgres); default all it runs. */
+  killTargets?: string[];
   /** Seconds between SIGKILLs, drawn uniformly from [min, max]. */
   killEverySeconds: [number, number];
   reorgEverySeconds: [number, number];
@@ -123,7 +125,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     log(`chaos phase: ${options.minutes} min, ${options.merchants} merchants, faults ${options.faults ? 'on' : 'off'}`);
     const chaosLoops = options.faults
       ? [
-          killAtRandom(stack.killable(), rng.fork('kills'), seconds(options.killEverySeconds), over, chaos),
+          killAtRandom(
+            stack.killable().filter((p) => !options.killTargets || options.killTargets.includes(p.name)),
+            rng.fork('kills'),
+            seconds(options.killEverySeconds),
+            over,
+            chaos,
+          ),
           reorgAtRandom(
             stack.chain.provider,
             rng.fork('reorgs'),

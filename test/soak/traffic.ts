@@ -284,7 +284,8 @@ async function payCustomer(ctx: TrafficContext, m: SoakMerchant, rng: Rng, label
 async function withdraw(ctx: TrafficContext, m: SoakMerchant, rng: Rng, label: string): Promise<void> {
   const balance = await ctx.api.call('GET', '/v1/balance', m.key);
   const available = units(String(balance.body.data?.available ?? '0'));
-  if (available < units('1.00')) return;
+  // Above the network's minimum withdrawal (1 USDT on the local chain).
+  if (available < units('5.00')) return;
   const wanted = (available * BigInt(rng.int(20, 60))) / 100n;
   const amount = fromBaseUnits(wanted - (wanted % 10n ** 16n), 18);
   ctx.stats.withdrawalsRequested++;
