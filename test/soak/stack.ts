@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -76,6 +77,7 @@ export class SoakStack {
       ...env,
       PORT: String(apiPort),
       HOST: '127.0.0.1',
+      SETTLE_CHECKOUT_SECRET: createHash('sha256').update(`checkout:${this.options.masterSeed}`).digest('hex'),
     });
     await waitFor(async () => (await fetch(`${this.apiUrl}/health`)).ok, 'the API', 120_000);
   }
