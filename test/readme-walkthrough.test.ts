@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../scripts/dev-stack/processes';
-import { TestStack } from './harness/test-stack';
+import { eventually, TestStack } from './harness/test-stack';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -36,11 +36,12 @@ describe('README walkthrough', () => {
   });
 
   test('when the README walkthrough runs as written, then the invoice is paid, the webhook arrives and the withdrawal completes', async () => {
+    const receiverPort = await freePort();
     const result = await runBash(walkthroughScript(), {
       ...process.env,
       SETTLE_URL: stack.apiUrl,
       DATABASE_URL: stack.databaseUrl,
-      RECEIVER_PORT: String(await freePort()),
+      RECEIVER_PORT: String(receiverPort),
     });
     if (result.code !== 0) console.error(result.output);
     expect(result.code).toBe(0);
@@ -48,5 +49,15 @@ describe('README walkthrough', () => {
     expect(result.output).toMatch(/ invoice\.paid evt_/);
     expect(result.output).toMatch(/"status":"paid"/);
     expect(result.output).toMatch(/Withdrawal wd_\w+: completed/);
+    // The walkthrough's `kill` must stop the receiver itself, not a wrapper that leaves it running.
+    await eventually(
+      () =>
+        fetch(`http://127.0.0.1:${receiverPort}/`).then(
+          () => undefined,
+          () => true,
+        ),
+      'the webhook receiver to stop',
+      10_000,
+    );
   }, 300_000);
 });

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { Contract, parseUnits, Wallet, zeroPadValue } from 'ethers';
 import { erc20Interface, TRANSFER_TOPIC } from '../../activities/chain/erc20';
 import { LOCAL_FAUCET_KEY } from '../../scripts/dev-stack/local-chain';
+import { provisionedBinaries } from '../../scripts/dev-stack/processes';
 import { eventually, type TestStack } from './test-stack';
 
 export const units = (amount: string) => parseUnits(amount, 18);
@@ -149,7 +150,10 @@ export function withdrawalFixtures(current: () => TestStack) {
     ].join('\n');
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'settle-seed-')), 'withdraw.py');
     writeFileSync(file, script);
-    const { stdout } = await promisify(execFile)('python3', [file]);
+    // The provisioned virtualenv (scripts/provision/python-venv.sh), not whatever the host has.
+    const python = provisionedBinaries().python;
+    if (!python) throw new Error('no provisioned Python: run `npm run provision`');
+    const { stdout } = await promisify(execFile)(python, [file]);
     return stdout.trim();
   };
 
