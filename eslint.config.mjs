@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'coverage/**', '**/*.mjs', 'jest.config.js'] },
+  { ignores: ['node_modules/**', '.data/**', 'dist/**', 'coverage/**', '**/*.mjs', 'jest.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,6 +15,20 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  {
+    // The image ships only production code: dev tooling and tests are not in it.
+    files: ['domain/**', 'config/**', 'workflows/**', 'activities/**', 'api/**', 'worker/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/scripts/**', '**/test/**', '**/bench/**'], message: 'production code never imports dev tooling' },
+          ],
+        },
+      ],
     },
   },
 );

@@ -30,8 +30,8 @@ describe('docker-compose.yml', () => {
   });
 
   test.each([
-    ['settle-api', ApiEnv, 'api/main.ts'],
-    ['settle-worker', WorkerEnv, 'worker/main.ts'],
+    ['settle-api', ApiEnv, 'api/main.js'],
+    ['settle-worker', WorkerEnv, 'worker/main.js'],
   ] as const)('when %s starts, then every variable its config requires is set and parses', (name, schema, entry) => {
     const service = services[name]!;
     expect(service.command).toContain(entry);

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { Contract, type JsonRpcProvider, Transaction, Wallet } from 'ethers';
 import type { Pool } from 'pg';
 import type { SimulateDepositInput, SimulatedTransfer } from '../../domain/simulate';
-import { LOCAL_FAUCET_KEY } from '../../scripts/dev-stack/local-chain';
+import { LOCAL_FAUCET_KEY } from '../../domain/local-faucet';
 import { erc20Interface } from './erc20';
 import type { ChainProviders } from './providers';
 

@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { Account, post } from '../db/ledger';
 import { inTransaction } from '../db/pool';
 import type { SignedTxSummary } from '../../domain/withdrawals';
-import { LOCAL_FAUCET_KEY } from '../../scripts/dev-stack/local-chain';
+import { LOCAL_FAUCET_KEY } from '../../domain/local-faucet';
 import type { ChainProviders } from '../chain/providers';
 import type { TxRequest } from '../signing/transactions';
 import type { HdWallet } from './hd-wallet';

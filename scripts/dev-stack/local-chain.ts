@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { ContractFactory, JsonRpcProvider, Wallet } from 'ethers';
+import { LOCAL_FAUCET_KEY } from '../../domain/local-faucet';
 import { compileTestToken } from '../contracts/compile-token';
 
-/** Anvil's first default account: public knowledge, funded only on local chains. Used as the test faucet. */
-export const LOCAL_FAUCET_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
+export { LOCAL_FAUCET_KEY };
 
 export function anvilBinary(): string {
   const pkg = require.resolve(

@@ -17,7 +17,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Binaries recorded by scripts/provision/all.sh; env variables win. Empty means "let the SDK download". */
-export function provisionedBinaries(): { temporalCli?: string; testServer?: string } {
+export function provisionedBinaries(): { temporalCli?: string; testServer?: string; python?: string } {
   const cache = process.env.SETTLE_CACHE ?? path.join(os.homedir(), '.cache', 'settle');
   const recorded: Record<string, string> = {};
   try {
@@ -31,6 +31,7 @@ export function provisionedBinaries(): { temporalCli?: string; testServer?: stri
   return {
     temporalCli: process.env.TEMPORAL_CLI_PATH || recorded.TEMPORAL_CLI_PATH || undefined,
     testServer: process.env.TEMPORAL_TEST_SERVER_PATH || recorded.TEMPORAL_TEST_SERVER_PATH || undefined,
+    python: process.env.SETTLE_PYTHON || recorded.SETTLE_PYTHON || undefined,
   };
 }
 
