@@ -9,6 +9,12 @@ import { customersRouter } from './routes/customers';
 import { depositsRouter } from './routes/deposits';
 import { invoicesRouter } from './routes/invoices';
 import { referenceRouter } from './openapi/reference-router';
+import { createLogger } from '../activities/observability/logger';
+import { createMetricsRegistry, httpRequestDuration } from '../activities/observability/metrics';
+import { dependencyChecks } from '../activities/observability/readiness';
+import { observabilityRouter, type ObservabilityOptions } from '../activities/observability/router';
+import type { Logger } from 'pino';
+import { requestContext } from './request-context';
 
 /** Extra routers mounted beside the core ones (webhooks, withdrawals, ...), each under both prefixes. */
 export type RouterFactory = (deps: ApiDeps) => Router;
@@ -19,11 +25,25 @@ export type RouterFactory = (deps: ApiDeps) => Router;
  */
 export function createApp(
   deps: ApiDeps,
-  options: { trustProxy?: false | number | string[]; extraRouters?: RouterFactory[] } = {},
+  options: {
+    trustProxy?: false | number | string[];
+    extraRouters?: RouterFactory[];
+    /** Logs, metrics and readiness checks; by default the API's own, checking PostgreSQL and Temporal. */
+    observability?: Partial<ObservabilityOptions> & { logger?: Logger };
+  } = {},
 ): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ?? false);
+  const registry = options.observability?.registry ?? createMetricsRegistry('api');
+  app.use(requestContext(options.observability?.logger ?? createLogger('api'), httpRequestDuration(registry)));
+  app.use(
+    observabilityRouter({
+      registry,
+      checks: options.observability?.checks ?? dependencyChecks({ pool: deps.pool, temporal: deps.temporal }),
+      temporalMetricsUrl: options.observability?.temporalMetricsUrl,
+    }),
+  );
   app.use(jsonBody());
 
   app.get('/health', (_req, res) => void res.json({ ok: true }));

@@ -62,6 +62,7 @@ export const notFoundRoute: RequestHandler = (req, _res, next) =>
 
 /** Maps every error to a JSON body; only genuinely unexpected errors become a 500, and they are logged. */
 export const errorMiddleware: ErrorRequestHandler = (err, _req, res, _next) => {
+  const log = res.locals.log as { error(obj: object, msg: string): void } | undefined;
   let e: ApiError;
   if (err instanceof ApiError) e = err;
   else if (err?.type === 'entity.parse.failed') e = ApiError.invalid('invalid_json', 'Request body is not valid JSON');
@@ -72,8 +73,18 @@ export const errorMiddleware: ErrorRequestHandler = (err, _req, res, _next) => {
   else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500)
     e = new ApiError(err.status, 'invalid_request_error', 'invalid_request', String(err.message ?? 'Bad request'));
   else {
-    console.error('unexpected API error', err);
+    if (log) log.error({ err }, 'unexpected API error');
+    else console.error('unexpected API error', err);
     e = new ApiError(500, 'api_error', 'internal_error', 'Something went wrong on our side; the request can be retried');
   }
-  res.status(e.status).json({ error: { type: e.type, code: e.code, message: e.message, param: e.param ?? null } });
+  const requestId = res.locals.requestId as string | undefined;
+  res.status(e.status).json({
+    error: {
+      type: e.type,
+      code: e.code,
+      message: e.message,
+      param: e.param ?? null,
+      ...(requestId ? { request_id: requestId } : {}),
+    },
+  });
 };

@@ -2,6 +2,10 @@ import { Client, Connection } from '@temporalio/client';
 import { ApiEnv, loadNetworkRegistry, parseEnv } from '../config/env';
 import { createPool } from '../activities/db/pool';
 import { connectWithBackoff } from '../activities/temporal/connect-with-backoff';
+import { ChainProviders } from '../activities/chain/providers';
+import { createLogger } from '../activities/observability/logger';
+import { dependencyChecks } from '../activities/observability/readiness';
+import { listOf } from '../config/env';
 import { createApp } from './app';
 import { answerClientErrorsAsJson } from './client-errors';
 import { API_ROUTERS } from './routers';
@@ -10,13 +14,20 @@ import { API_ROUTERS } from './routers';
 async function main(): Promise<void> {
   const env = parseEnv(ApiEnv);
   const pool = createPool(env.DATABASE_URL);
+  const logger = createLogger('api');
+  const registry = loadNetworkRegistry(env.SETTLE_NETWORKS_FILE);
+  const chains = new ChainProviders(registry);
   const address = env.TEMPORAL_ADDRESS;
-  const connection = await connectWithBackoff(address, () => Connection.connect({ address, connectTimeout: 2000 }));
+  const connection = await connectWithBackoff(
+    address,
+    () => Connection.connect({ address, connectTimeout: 2000 }),
+    (line) => logger.warn(line),
+  );
   const app = createApp(
     {
       pool,
       temporal: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }),
-      registry: loadNetworkRegistry(env.SETTLE_NETWORKS_FILE),
+      registry,
       taskQueue: env.SETTLE_TASK_QUEUE,
       monitorWindowSeconds: 86_400,
       checkout: {
@@ -37,16 +48,26 @@ async function main(): Promise<void> {
         resend: env.SETTLE_RATE_LIMIT_RESEND,
       },
     },
-    { trustProxy: trustProxySetting(env.SETTLE_TRUST_PROXY), extraRouters: API_ROUTERS },
+    {
+      trustProxy: trustProxySetting(env.SETTLE_TRUST_PROXY),
+      extraRouters: API_ROUTERS,
+      observability: {
+        logger,
+        checks: dependencyChecks({ pool, temporal: connection, chains, networks: listOf(env.SETTLE_READY_NETWORKS) }),
+      },
+    },
   );
   const server = app.listen(env.PORT, env.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : env.PORT;
-    console.log(`settle api listening on http://${env.HOST}:${port}`);
+    logger.info(`settle api listening on http://${env.HOST}:${port}`);
   });
   answerClientErrorsAsJson(server);
   const stop = () => {
-    server.close(() => void Promise.all([pool.end(), connection.close()]).then(() => process.exit(0)));
+    server.close(() => {
+      chains.destroy();
+      void Promise.all([pool.end(), connection.close()]).then(() => process.exit(0));
+    });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

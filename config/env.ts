@@ -52,6 +52,8 @@ export const ApiEnv = SharedEnv.extend({
   SETTLE_RATE_LIMIT_LIVE: z.coerce.number().int().min(0).default(1000),
   SETTLE_RATE_LIMIT_TEST: z.coerce.number().int().min(0).default(250),
   SETTLE_RATE_LIMIT_RESEND: z.coerce.number().int().min(0).default(10),
+  /** Networks whose RPC /readyz checks (comma-separated ids); set it to the networks you serve. */
+  SETTLE_READY_NETWORKS: z.string().default('local'),
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;
 
@@ -66,6 +68,11 @@ export const WorkerEnv = SharedEnv.extend({
   SETTLE_WEBHOOK_CONCURRENCY_PER_MERCHANT: z.coerce.number().int().min(1).max(1000).default(8),
   /** A prebuilt workflow bundle (bundleWorkflowCode output); without it the worker bundles workflows/ at start. */
   SETTLE_WORKFLOW_BUNDLE: z.string().optional(),
+  /** The worker's own HTTP server: /healthz, /readyz and /metrics. */
+  SETTLE_WORKER_HTTP_HOST: z.string().default('127.0.0.1'),
+  SETTLE_WORKER_HTTP_PORT: z.coerce.number().int().min(0).default(9464),
+  /** Where the Temporal SDK serves its Prometheus metrics (merged into /metrics); `off` disables them. */
+  SETTLE_TEMPORAL_METRICS_ADDRESS: z.string().default('127.0.0.1:9465'),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 
@@ -76,6 +83,14 @@ export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv 
     throw new Error(`invalid environment: ${problems}`);
   }
   return parsed.data;
+}
+
+/** A comma-separated list from the environment, without blanks. */
+export function listOf(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function loadNetworkRegistry(file: string): NetworkRegistry {

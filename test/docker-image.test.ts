@@ -57,6 +57,7 @@ describe('the Docker image', () => {
     const networksFile = path.join(root, 'networks.json');
     writeFileSync(networksFile, JSON.stringify(stack.registry.config));
     const port = await freePort();
+    const workerHttpPort = await freePort();
     const env = {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
@@ -83,14 +84,26 @@ describe('the Docker image', () => {
     run(compose.services['settle-worker']!.command, {
       SETTLE_MASTER_SEED: randomBytes(32).toString('hex'),
       SETTLE_WATCH_NETWORKS: 'local',
+      SETTLE_WORKER_HTTP_PORT: String(workerHttpPort),
+      SETTLE_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
     });
-    run(stages[stages.length - 1]!.cmd!, { PORT: String(port), HOST: '127.0.0.1' });
+    run(stages[stages.length - 1]!.cmd!, {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SETTLE_CHECKOUT_SECRET: randomBytes(32).toString('hex'),
+    });
 
     const apiUrl = `http://127.0.0.1:${port}`;
     await eventually(
       async () => ((await fetch(`${apiUrl}/health`)).ok ? true : undefined),
       `the image's API:\n${output}`,
       90_000,
+    );
+    // The worker bundles its workflows at start, which can take a while on a loaded machine.
+    await eventually(
+      async () => (output.includes('settle worker polling') ? true : undefined),
+      `the image's worker:\n${output}`,
+      120_000,
     );
     const { key } = await stack.merchant();
     const res = await fetch(`${apiUrl}/v1/invoices`, {
@@ -103,5 +116,12 @@ describe('the Docker image', () => {
     expect(body.data).toMatchObject({ status: 'pending', deposit_address: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/) });
     const description = await stack.client.workflow.getHandle(`invoice-${body.data.id}`).describe();
     expect(description.taskQueue.startsWith(env.SETTLE_TASK_QUEUE)).toBe(true);
+
+    // The worker's health and metrics server runs from the image too, with the SDK's own metrics merged in.
+    const workerUrl = `http://127.0.0.1:${workerHttpPort}`;
+    expect((await fetch(`${workerUrl}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${workerUrl}/metrics`)).text();
+    expect(metrics).toContain('# TYPE settle_deposits gauge');
+    expect(metrics).toMatch(/^temporal_\w+/m);
   }, 180_000);
 });

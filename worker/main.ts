@@ -1,24 +1,35 @@
 import { readFileSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { migrate } from '../activities/db/migrate';
 import { createPool } from '../activities/db/pool';
 import { connectWithBackoff } from '../activities/temporal/connect-with-backoff';
-import { loadNetworkRegistry, parseEnv, WorkerEnv } from '../config/env';
+import { createLogger } from '../activities/observability/logger';
+import { listOf, loadNetworkRegistry, parseEnv, WorkerEnv } from '../config/env';
 import { createSettleWorker, DEFAULT_QUEUE_LIMITS } from './create-worker';
 import { registerSearchAttributes } from './register-search-attributes';
 import { ensureChainWatchers } from './start-chain-watchers';
+import { startWorkerObservability } from './worker-observability';
 
 /** Worker process entry point: the only process that holds the master seed and signs. */
 async function main(): Promise<void> {
   const env = parseEnv(WorkerEnv);
+  const logger = createLogger('worker');
+  const sdkMetrics = env.SETTLE_TEMPORAL_METRICS_ADDRESS === 'off' ? undefined : env.SETTLE_TEMPORAL_METRICS_ADDRESS;
+  // Before any connection: the SDK's runtime (and its Prometheus endpoint) is created once per process.
+  if (sdkMetrics) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetrics } } } });
   const pool = createPool(env.DATABASE_URL);
   const applied = await migrate(pool);
-  if (applied.length) console.log(`applied migrations: ${applied.join(', ')}`);
+  if (applied.length) logger.info(`applied migrations: ${applied.join(', ')}`);
   const registry = loadNetworkRegistry(env.SETTLE_NETWORKS_FILE);
   const address = env.TEMPORAL_ADDRESS;
-  const connection = await connectWithBackoff(address, () => NativeConnection.connect({ address }));
-  const clientConnection = await connectWithBackoff(address, () => Connection.connect({ address, connectTimeout: 2000 }));
+  const waiting = (line: string) => logger.warn(line);
+  const connection = await connectWithBackoff(address, () => NativeConnection.connect({ address }), waiting);
+  const clientConnection = await connectWithBackoff(
+    address,
+    () => Connection.connect({ address, connectTimeout: 2000 }),
+    waiting,
+  );
   await registerSearchAttributes(clientConnection, env.TEMPORAL_NAMESPACE);
 
   const worker = await createSettleWorker({
@@ -33,14 +44,24 @@ async function main(): Promise<void> {
     deliveriesPerMerchant: env.SETTLE_WEBHOOK_CONCURRENCY_PER_MERCHANT,
     ...(env.SETTLE_WORKFLOW_BUNDLE ? { workflowBundle: { code: readFileSync(env.SETTLE_WORKFLOW_BUNDLE, 'utf8') } } : {}),
   });
-  const watched = env.SETTLE_WATCH_NETWORKS.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const watched = listOf(env.SETTLE_WATCH_NETWORKS);
+  const http = await startWorkerObservability({
+    host: env.SETTLE_WORKER_HTTP_HOST,
+    port: env.SETTLE_WORKER_HTTP_PORT,
+    pool,
+    temporal: clientConnection,
+    registry,
+    networks: watched,
+    temporalMetricsUrl: sdkMetrics && `http://${sdkMetrics}/metrics`,
+  });
   await ensureChainWatchers(clientConnection, env.TEMPORAL_NAMESPACE, env.SETTLE_TASK_QUEUE, registry, watched);
   const queues = worker.workers.map((w) => `"${w.options.taskQueue}"`).join(', ');
-  console.log(`settle worker polling task queues ${queues}, watching ${watched.join(', ') || 'no networks'}`);
+  logger.info(
+    `settle worker polling task queues ${queues}, watching ${watched.join(', ') || 'no networks'}; health and metrics on port ${http.port}`,
+  );
   await worker.run();
   worker.close();
+  await http.close();
   await Promise.all([pool.end(), connection.close(), clientConnection.close()]);
 }
 

@@ -12,6 +12,7 @@ import { hashApiKey } from '../../domain/api-key';
 import { NetworkRegistryConfig } from '../../domain/networks';
 import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 import { anvilArgs, anvilBinary, deployTestToken, localProvider } from './local-chain';
+import { freePort } from './processes';
 import { Supervisor } from './supervisor';
 
 /**
@@ -62,12 +63,20 @@ async function main(): Promise<void> {
     SETTLE_TEST_MODE_PRIVATE_WEBHOOKS: 'true',
   };
   const tsx = (entry: string) => [require.resolve('tsx/cli'), entry];
+  // Free ports unless set, so a second stack (the bench's) never collides with the developer's.
+  const workerHttpPort = Number(process.env.SETTLE_WORKER_HTTP_PORT ?? (await freePort()));
   supervisor.run({
     name: 'worker',
     command: process.execPath,
     args: tsx('worker/main.ts'),
     cwd: ROOT,
-    env: { ...env, SETTLE_MASTER_SEED: masterSeed, SETTLE_WATCH_NETWORKS: 'local' },
+    env: {
+      ...env,
+      SETTLE_MASTER_SEED: masterSeed,
+      SETTLE_WATCH_NETWORKS: 'local',
+      SETTLE_WORKER_HTTP_PORT: String(workerHttpPort),
+      SETTLE_TEMPORAL_METRICS_ADDRESS: process.env.SETTLE_TEMPORAL_METRICS_ADDRESS ?? `127.0.0.1:${await freePort()}`,
+    },
   });
   // The API gets no seed: it never holds key material.
   supervisor.run({ name: 'api', command: process.execPath, args: tsx('api/main.ts'), cwd: ROOT, env });
@@ -80,6 +89,7 @@ async function main(): Promise<void> {
   Settle is running.
     API             http://127.0.0.1:${PORTS.api}      (reference: http://127.0.0.1:${PORTS.api}/docs)
     Temporal UI     ${process.env.TEMPORAL_ADDRESS ? '(external cluster)' : `http://127.0.0.1:${PORTS.temporalUi}`}
+    Worker health   http://127.0.0.1:${workerHttpPort}/readyz   (metrics: /metrics on it and on the API)
     Test API key    ${apiKey}
     DATABASE_URL    ${databaseUrl}
   Try: curl -s -X POST http://127.0.0.1:${PORTS.api}/v1/invoices -H "X-API-Key: ${apiKey}" -d '{"amount":"50.00"}'

@@ -14,6 +14,8 @@ export default async function globalSetup(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'settle-test-'));
   // Test receivers listen on 127.0.0.1; production leaves this off.
   process.env.SETTLE_TEST_MODE_PRIVATE_WEBHOOKS = 'true';
+  // Every API request logs a JSON line; tests that read logs capture them with their own logger.
+  process.env.SETTLE_LOG_LEVEL ??= 'silent';
   // Readable by the unprivileged user embedded PostgreSQL runs as when the tests run as root.
   chmodSync(dir, 0o755);
   const g = globalThis as Record<string, unknown>;
