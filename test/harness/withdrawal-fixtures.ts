@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -151,8 +151,12 @@ export function withdrawalFixtures(current: () => TestStack) {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'settle-seed-')), 'withdraw.py');
     writeFileSync(file, script);
     // The provisioned virtualenv (scripts/provision/python-venv.sh), not whatever the host has.
-    const python = provisionedBinaries().python;
-    if (!python) throw new Error('no provisioned Python: run `npm run provision`');
+    // Asked of the (cached, idempotent) script when the recorded paths predate it.
+    const python =
+      provisionedBinaries().python ??
+      execFileSync('bash', [path.join(__dirname, '../../scripts/provision/python-venv.sh')])
+        .toString()
+        .trim();
     const { stdout } = await promisify(execFile)(python, [file]);
     return stdout.trim();
   };
