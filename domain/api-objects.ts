@@ -124,6 +124,8 @@ export const ErrorBody = z
         code: z.string(),
         message: z.string(),
         param: z.string().nullable(),
+        /** The request's id (also the Request-Id header): quote it when asking about a failure. */
+        request_id: z.string().optional(),
       })
       .strict(),
   })

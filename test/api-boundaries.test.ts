@@ -130,7 +130,13 @@ describe('API rate limits', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(limited.headers.get('ratelimit-remaining')).toBe('0');
     expect(await limited.json()).toEqual({
-      error: { type: 'invalid_request_error', code: 'rate_limited', message: expect.any(String), param: null },
+      error: {
+        type: 'invalid_request_error',
+        code: 'rate_limited',
+        message: expect.any(String),
+        param: null,
+        request_id: expect.any(String),
+      },
     });
 
     const sibling = await createApiKey(stack.pool, { merchantId: m.id, livemode: false, scopes: ['read'] });
