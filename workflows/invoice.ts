@@ -21,6 +21,7 @@ const { allocateAddress, saveInvoice, publishEvent, chainScannedPast } = proxyAc
 /** How often an invoice past expiry asks whether the watcher has read the chain up to its expiry. */
 const CHAIN_POLL_MS = 5_000;
 const PATCH_EXPIRY_WAITS_FOR_CHAIN = 'invoice-expiry-waits-for-chain';
+const PATCH_DUE_BEFORE_WAITING = 'invoice-evaluates-before-waiting';
 // The creating request waits for these two: as local activities they run inside the first workflow
 // task, with no task-queue round trip each, so the invoice is ready in one task.
 const local = proxyLocalActivities<Activities>({
@@ -102,8 +103,13 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnaps
         : waitingForChain
           ? Math.min(Date.now() + CHAIN_POLL_MS, monitorUntil)
           : monitorUntil;
-    if (Date.now() < deadline) await condition(() => inbox.length > 0, deadline - Date.now());
-    else await condition(() => inbox.length > 0);
+    // A pass that starts with a transition already due (the worker was down or slow past expiry)
+    // makes it now: past expiry the deadline above is the end of the monitoring window.
+    const due = !waitingForChain && patched(PATCH_DUE_BEFORE_WAITING) && evaluate(state, new Date()).events.length > 0;
+    if (!due) {
+      if (Date.now() < deadline) await condition(() => inbox.length > 0, deadline - Date.now());
+      else await condition(() => inbox.length > 0);
+    }
     const before = state.version;
     for (const update of inbox.splice(0)) state = applyDepositUpdate(state, update);
     let { snapshot, events } = evaluate(state, new Date());
