@@ -151,7 +151,7 @@ export async function createSoakMerchant(ctx: TrafficContext, rng: Rng, index: n
   const { key } = await createApiKey(ctx.pool, {
     merchantId: merchant.id,
     livemode: false,
-    scopes: ['read', 'write', 'withdraw'],
+    scopes: ['read', 'write', 'withdraw', 'webhooks'],
   });
   const payer = new Payer(ctx.provider, id(`soak:${ctx.seed}:payer:${index}`), ctx.contracts, ctx.stats);
   await payer.fund();
