@@ -246,8 +246,14 @@ async function checkBalances(
         'ledger_mismatch',
         `${m.id} ETH: addresses hold ${onChainEth}, ledger ${ledgerEth} + gas funding ${e.faucetIn} - gas ${e.gasPaid} = ${expected}`,
       );
-    const gasBooked = -book(m.id, 'ETH', [Account.gas]);
-    if (gasBooked !== e.gasPaid) flag('gas_mismatch', `${m.id}: gas booked ${gasBooked}, paid on chain ${e.gasPaid}`);
+    // Test-mode faucet refills are booked as gas funding into settle:gas; gas paid on chain is booked out of it.
+    const funded = -book(m.id, 'ETH', [Account.gasFunding]);
+    const gasLeft = book(m.id, 'ETH', [Account.gas]);
+    if (funded !== e.faucetIn || gasLeft !== e.faucetIn - e.gasPaid)
+      flag(
+        'gas_mismatch',
+        `${m.id}: funding booked ${funded} (faucet sent ${e.faucetIn}), gas account ${gasLeft} (expected ${e.faucetIn - e.gasPaid})`,
+      );
   }
 }
 
