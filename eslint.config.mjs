@@ -4,7 +4,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'dist/**', 'coverage/**', '**/*.mjs', 'jest.config.js'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.data/**',
+      'dist/**',
+      'coverage/**',
+      '**/*.mjs',
+      'jest.config.js',
+      'test/harness/plain-summary-reporter.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

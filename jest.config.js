@@ -7,4 +7,5 @@ module.exports = {
   globalSetup: '<rootDir>/test/harness/global-setup.ts',
   globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
   testTimeout: 120000,
+  reporters: ['default', '<rootDir>/test/harness/plain-summary-reporter.js'],
 };
