@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ApiEnv, loadNetworkRegistry, parseEnv } from '../config/env';
 import { createPool } from '../activities/db/pool';
 import { connectWithBackoff } from '../activities/temporal/connect-with-backoff';
+import { registerSearchAttributes } from '../activities/temporal/register-search-attributes';
 import { ChainProviders } from '../activities/chain/providers';
 import { createLogger } from '../activities/observability/logger';
 import { dependencyChecks } from '../activities/observability/readiness';
@@ -23,6 +24,9 @@ async function main(): Promise<void> {
     () => Connection.connect({ address, connectTimeout: 2000 }),
     (line) => logger.warn(line),
   );
+  // Workflows the API starts carry Settle's search attributes: on a fresh cluster the API may be up
+  // before any worker, and a start with an unknown attribute fails.
+  await registerSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
   const app = createApp(
     {
       pool,

@@ -7,7 +7,7 @@ import { connectWithBackoff } from '../activities/temporal/connect-with-backoff'
 import { createLogger } from '../activities/observability/logger';
 import { listOf, loadNetworkRegistry, parseEnv, WorkerEnv } from '../config/env';
 import { createSettleWorker, DEFAULT_QUEUE_LIMITS } from './create-worker';
-import { registerSearchAttributes } from './register-search-attributes';
+import { registerSearchAttributes } from '../activities/temporal/register-search-attributes';
 import { ensureChainWatchers } from './start-chain-watchers';
 import { startWorkerObservability } from './worker-observability';
 

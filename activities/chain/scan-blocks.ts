@@ -1,3 +1,4 @@
+import { crashPoint } from '../crash-points';
 import type { JsonRpcProvider } from 'ethers';
 import type { Pool } from 'pg';
 import type { DepositInput } from '../../domain/payments';
@@ -134,6 +135,7 @@ export function createScanBlocks(pool: Pool, chains: ChainProviders, startDeposi
       depositsStarted++;
     }
 
+    if (depositsStarted) crashPoint('watcher.after-start-deposit');
     await saveProgress(pool, networkId, blocks, to + 1);
     // Short of the head because the node could not serve more yet: wait like a caught-up watcher.
     return { from: cursor, to, head, caughtUp: to >= wanted ? to >= head : true, depositsStarted };

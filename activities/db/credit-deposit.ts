@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { depositFee, type FeePolicy } from '../../domain/fees';
 import type { DepositSnapshot } from '../../domain/payments';
+import { crashPoint } from '../crash-points';
 import { Account, post } from './ledger';
 import { inTransaction } from './pool';
 
@@ -10,7 +11,7 @@ import { inTransaction } from './pool';
  */
 export function createCreditDeposit(pool: Pool) {
   return async function creditDeposit(d: DepositSnapshot): Promise<{ credited: boolean; fee: string }> {
-    return inTransaction(pool, async (db) => {
+    const result = await inTransaction(pool, async (db) => {
       await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`deposit:${d.id}`]);
       const merchant = await db.query<{ fee_policy: FeePolicy }>('SELECT fee_policy FROM merchants WHERE id = $1', [
         d.merchantId,
@@ -34,5 +35,7 @@ export function createCreditDeposit(pool: Pool) {
       });
       return { credited, fee: fee.toString() };
     });
+    crashPoint('deposit.after-credit');
+    return result;
   };
 }

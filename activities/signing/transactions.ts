@@ -7,6 +7,7 @@ import type { ChainProviders } from '../chain/providers';
 import { inTransaction } from '../db/pool';
 import type { HdWallet } from '../wallet/hd-wallet';
 import { type SignerRef, signerKey } from './signer-keys';
+import { crashPoint } from '../crash-points';
 
 export interface TxRequest {
   /** Deterministic name of what the transaction does ("withdrawal:<id>:transfer"): at most one nonce per purpose. */
@@ -116,6 +117,7 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
     const row = rows[rows.length - 1];
     if (!row) throw ApplicationFailure.nonRetryable(`no signed transaction for ${purpose}`, 'UnknownPurpose');
     const provider = chains.get(row.network);
+    crashPoint('withdrawal.before-broadcast');
     try {
       await provider.broadcastTransaction(row.raw);
       return { hash: row.tx_hash };

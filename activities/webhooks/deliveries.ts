@@ -17,6 +17,7 @@ import { endpointDisabledEvent, recordEndpointOutcome } from './endpoint-health'
 import type { MerchantSlots } from './merchant-slots';
 import { postWebhook, type PostResult } from './post-webhook';
 import { webhookHeaders } from './sign-payload';
+import { crashPoint } from '../crash-points';
 
 /** A receiver must answer within this; short, so a hung receiver holds a delivery slot briefly. */
 export const DELIVERY_TIMEOUT_MS = 5_000;
@@ -190,6 +191,7 @@ export function createDeliverWebhook(pool: Pool, announcer: EndpointDisabledAnno
           },
         )
       : { ok: false, statusCode: null, latencyMs: 0, error: `URL refused: ${check.reason}`, responseSnippet: null };
+    if (result.ok) crashPoint('webhook.after-post');
 
     let status: DeliveryStatus = result.ok ? 'succeeded' : input.retryInSeconds === null ? 'failed' : 'pending';
     const disabledEventId = await inTransaction(pool, async (client) => {

@@ -22,7 +22,7 @@ import { NetworkRegistry, NetworkRegistryConfig } from '../../domain/networks';
 import { deployTestToken, LOCAL_FAUCET_KEY, startAnvil, type LocalChain } from '../../scripts/dev-stack/local-chain';
 import { freePort } from '../../scripts/dev-stack/processes';
 import { createSettleWorker, type SettleWorker } from '../../worker/create-worker';
-import { registerSearchAttributes } from '../../worker/register-search-attributes';
+import { registerSearchAttributes } from '../../activities/temporal/register-search-attributes';
 import { ensureChainWatchers } from '../../worker/start-chain-watchers';
 import { startDevServer } from './dev-server';
 import { startHostileRpc, type HostileRpc, type HostileRpcOptions } from './hostile-rpc';

@@ -24,6 +24,8 @@ export interface SoakStackOptions {
   rpcFront?: (upstream: string) => Promise<HostileRpc>;
   /** Prebuilt workflow bundle; otherwise built once into `dir`. */
   workflowBundle?: string;
+  /** Extra environment of the worker process (crash points, for example). */
+  workerEnv?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -66,12 +68,18 @@ export class SoakStack {
       SETTLE_NETWORKS_FILE: networksFile,
       SETTLE_TASK_QUEUE: 'settle-soak',
       SETTLE_TEST_MODE_PRIVATE_WEBHOOKS: 'true',
+      // Their logs go to files in `dir`; a test runner's quiet setting must not empty them.
+      SETTLE_LOG_LEVEL: 'info',
     };
     this.addProcess('worker', process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
       ...env,
       SETTLE_MASTER_SEED: this.options.masterSeed,
       SETTLE_WATCH_NETWORKS: 'local',
       SETTLE_WORKFLOW_BUNDLE: bundle,
+      // Ports of its own, so that stacks side by side (and a dev stack) never collide.
+      SETTLE_WORKER_HTTP_PORT: String(await freePort()),
+      SETTLE_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+      ...this.options.workerEnv,
     });
     this.addProcess('api', process.execPath, ['--import', 'tsx', 'api/main.ts'], {
       ...env,

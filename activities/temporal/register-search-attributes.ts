@@ -1,7 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { status } from '@grpc/grpc-js';
-import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 
 const INDEXED_TYPE = {
   KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
