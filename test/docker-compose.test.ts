@@ -57,6 +57,13 @@ describe('docker-compose.yml', () => {
     expect(services['settle-api']!.ports!.some((p) => p.endsWith(`:${apiPort}`))).toBe(true);
   });
 
+  test('when the cluster is laid out, then two APIs and two workers share it, as npm run cluster runs them', () => {
+    for (const name of ['settle-api', 'settle-worker'])
+      expect((services[name] as { deploy?: { replicas?: number } }).deploy?.replicas).toBe(2);
+    const hostPorts = services['settle-api']!.ports![0]!.split(':').slice(-2)[0]!.split('-').map(Number);
+    expect(hostPorts[1]! - hostPorts[0]! + 1).toBe(2);
+  });
+
   test('when secrets are handed out, then only the worker receives the master seed', () => {
     expect(services['settle-worker']!.environment).toHaveProperty('SETTLE_MASTER_SEED');
     for (const [name, s] of Object.entries(services)) {

@@ -9,11 +9,10 @@ import { Pool } from 'pg';
 import { migrate } from '../../activities/db/migrate';
 import { createApiKey, createMerchant } from '../../activities/db/merchants';
 import { hashApiKey } from '../../domain/api-key';
-import { NetworkRegistryConfig } from '../../domain/networks';
 import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
-import { anvilArgs, anvilBinary, deployTestToken, localProvider } from './local-chain';
 import { freePort } from './processes';
 import { Supervisor } from './supervisor';
+import { startSupervisedChain, startSupervisedPostgres, waitFor } from './supervised-parts';
 
 /**
  * `npm start`: the whole of Settle on one machine, on embedded defaults, supervised.
@@ -144,48 +143,24 @@ async function startDownloadedTemporal(): Promise<string> {
 
 async function startDatabase(): Promise<string> {
   log('starting embedded PostgreSQL (data in .data/postgres)');
-  const url = `postgres://settle:settle@127.0.0.1:${PORTS.postgres}/postgres`;
-  supervisor.run({
-    name: 'postgres',
-    command: process.execPath,
-    args: [path.join(__dirname, 'embedded-postgres.mjs'), path.join(DATA, 'postgres'), String(PORTS.postgres)],
+  const { url } = await startSupervisedPostgres(supervisor, {
+    dataDir: path.join(DATA, 'postgres'),
+    port: PORTS.postgres,
+    database: 'settle',
   });
-  await waitFor('PostgreSQL', async () => {
-    const admin = new Pool({ connectionString: url, max: 1 });
-    try {
-      const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'settle'");
-      if (!exists.rowCount) await admin.query('CREATE DATABASE settle');
-    } finally {
-      await admin.end();
-    }
-  });
-  return url.replace(/\/postgres$/, '/settle');
+  return url;
 }
 
 /** Anvil with state kept in .data, the test USDT deployed once, and a networks file pointing at both. */
 async function startChain(): Promise<string> {
   log(`starting local chain (Anvil) on 127.0.0.1:${PORTS.chain}`);
-  const options = { port: PORTS.chain, blockTimeSeconds: 1, stateFile: path.join(DATA, 'anvil-state.json') };
-  supervisor.run({ name: 'anvil', command: anvilBinary(), args: anvilArgs(options) });
-  const rpcUrl = `http://127.0.0.1:${PORTS.chain}`;
-  const provider = localProvider(rpcUrl);
-  await waitFor('Anvil', () => provider.getBlockNumber());
-  const recordFile = path.join(DATA, 'chain.json');
-  let token = existsSync(recordFile) ? (JSON.parse(readFileSync(recordFile, 'utf8')).token as string) : '';
-  if (!token || (await provider.getCode(token)) === '0x') {
-    token = await deployTestToken(provider, Number(process.env.SETTLE_DEV_TOKEN_DECIMALS ?? 18));
-    writeFileSync(recordFile, JSON.stringify({ token }));
-    log(`deployed test USDT at ${token}`);
-  }
-  provider.destroy();
-  const base = NetworkRegistryConfig.parse(JSON.parse(readFileSync(path.join(ROOT, 'config/networks.json'), 'utf8')));
-  const decimals = Number(process.env.SETTLE_DEV_TOKEN_DECIMALS ?? 18);
-  base.networks = base.networks.map((n) =>
-    n.id === 'local' ? { ...n, rpcUrls: [rpcUrl], tokens: n.tokens.map((t) => ({ ...t, address: token, decimals })) } : n,
-  );
-  const file = path.join(DATA, 'networks.json');
-  writeFileSync(file, JSON.stringify(base, null, 2));
-  return file;
+  const chain = await startSupervisedChain(supervisor, {
+    dir: DATA,
+    port: PORTS.chain,
+    tokenDecimals: Number(process.env.SETTLE_DEV_TOKEN_DECIMALS ?? 18),
+  });
+  log(`test USDT at ${chain.token}`);
+  return chain.networksFile;
 }
 
 /** The dev merchant's test key, kept in .data (local only) so every start prints a working key. */
@@ -236,20 +211,6 @@ function readOrCreateSecret(name: string, create: () => string): string {
   const file = path.join(DATA, name);
   if (!existsSync(file)) writeFileSync(file, create(), { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
-}
-
-/** Retries `attempt` until it succeeds, for a dependency the supervisor has just started. */
-async function waitFor(what: string, attempt: () => Promise<unknown>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await attempt();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs / 1000} s`, { cause: err });
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 }
 
 async function shutdown(code: number): Promise<void> {

@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { Contract, JsonRpcProvider, parseUnits, Wallet, zeroPadValue } from 'ethers';
+import { Pool } from 'pg';
+import { erc20Interface, TRANSFER_TOPIC } from '../activities/chain/erc20';
+import { createApiKey, createMerchant } from '../activities/db/merchants';
+import { ClusterStack } from '../scripts/cluster/cluster-stack';
+import { startReceiver, type Receiver } from './harness/webhook-receiver';
+import { eventually } from './harness/test-stack';
+
+/**
+ * Settle as deployed: a Temporal server on PostgreSQL (not the dev server), two APIs and two
+ * workers. The payment walkthrough runs across both APIs while one worker is SIGKILLed for good;
+ * the survivor must finish everything, and nothing may happen twice.
+ */
+jest.setTimeout(300_000);
+
+let stack: ClusterStack;
+let pool: Pool;
+let provider: JsonRpcProvider;
+let receiver: Receiver;
+let apiKey = '';
+let callbackSecret = '';
+let request = 0;
+
+/** Alternates between the APIs, as a load balancer would. */
+async function api(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
+  const base = stack.apiUrls[request++ % stack.apiUrls.length]!;
+  const res = await fetch(`${base}${route}`, {
+    method,
+    headers: { 'x-api-key': apiKey, 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+beforeAll(async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'settle-cluster-'));
+  const server = new URL(process.env.DATABASE_URL!);
+  server.pathname = '/postgres';
+  stack = new ClusterStack({
+    dir,
+    serverUrl: server.toString(),
+    name: `settle_cluster_${randomBytes(4).toString('hex')}`,
+    masterSeed: randomBytes(32).toString('hex'),
+    checkoutSecret: randomBytes(32).toString('hex'),
+    workflowBundle: process.env.SETTLE_TEST_WORKFLOW_BUNDLE,
+    logToFiles: true,
+    log: () => undefined,
+  });
+  await stack.start();
+  pool = new Pool({ connectionString: stack.databaseUrl, max: 2 });
+  provider = new JsonRpcProvider(stack.rpcUrl, 31337, { staticNetwork: true });
+  receiver = await startReceiver();
+  const merchant = await createMerchant(pool, { name: 'Cluster shop' });
+  callbackSecret = merchant.callbackSecretTest;
+  apiKey = (
+    await createApiKey(pool, {
+      merchantId: merchant.id,
+      livemode: false,
+      scopes: ['read', 'write', 'withdraw', 'webhooks'],
+      description: 'cluster test',
+    })
+  ).key;
+});
+
+afterAll(async () => {
+  await receiver?.close();
+  provider?.destroy();
+  await pool?.end();
+  await stack?.stop();
+  await dropDatabases();
+});
+
+async function dropDatabases() {
+  if (!stack) return;
+  const admin = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+  const name = new URL(stack.databaseUrl).pathname.slice(1);
+  for (const db of [name, `${name}_temporal`, `${name}_temporal_visibility`])
+    await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  await admin.end();
+}
+
+async function createInvoice(amount: string) {
+  const r = await api('POST', '/v1/invoices', { amount, callback_url: `${receiver.url}/webhooks` });
+  expect(r.status).toBe(201);
+  return r.body.data as { id: string; deposit_address: string };
+}
+
+async function simulatePayment(invoiceId: string) {
+  const r = await api('POST', '/api/v1/simulate/deposit', { invoice_id: invoiceId });
+  expect(r.status).toBeLessThan(300);
+}
+
+const waitPaid = (invoiceId: string) =>
+  eventually(
+    async () => {
+      const r = await api('GET', `/v1/invoices/${invoiceId}`);
+      return r.body.data?.status === 'paid' && r.body.data.deposits?.[0]?.status === 'completed' ? true : undefined;
+    },
+    `invoice ${invoiceId} to be paid`,
+    150_000,
+  );
+
+test('when one worker is SIGKILLed during the walkthrough, then every deposit is credited once, every withdrawal is sent once, and one chain watcher runs', async () => {
+  // Arrange: a first invoice paid while both workers run, so the merchant has a balance to withdraw.
+  const first = await createInvoice('50.00');
+  await simulatePayment(first.id);
+  await waitPaid(first.id);
+
+  // Act: more payments and two withdrawals in flight, then worker-1 dies and stays dead.
+  const later = [await createInvoice('20.00'), await createInvoice('30.00')];
+  for (const invoice of later) await simulatePayment(invoice.id);
+  const sink = Wallet.createRandom().address;
+  const withdrawals: string[] = [];
+  for (const [i, amount] of ['10.00', '5.00'].entries()) {
+    const r = await api('POST', '/v1/withdraw', { amount, to_address: sink }, { 'Idempotency-Key': `cluster-${i}` });
+    expect(r.status).toBeLessThan(300);
+    withdrawals.push(r.body.id as string);
+  }
+  await stack.supervisor.kill('worker-1', { restart: false });
+  for (const invoice of later) await waitPaid(invoice.id);
+  for (const id of withdrawals)
+    await eventually(
+      async () => ((await api('GET', `/v1/withdrawals/${id}`)).body.data?.status === 'completed' ? true : undefined),
+      `withdrawal ${id} to complete`,
+      150_000,
+    );
+
+  // Assert: one credit per deposit.
+  const deposits = await pool.query<{ id: string; credits: number }>(
+    `SELECT d.id, (SELECT count(DISTINCT txn_id)::int FROM ledger_entries l WHERE l.ref_type = 'deposit' AND l.ref_id = d.id) AS credits
+     FROM deposits d`,
+  );
+  expect(deposits.rows).toHaveLength(3);
+  for (const d of deposits.rows) expect(d.credits).toBe(1);
+
+  // One transfer per withdrawal, as the chain itself tells it.
+  const sent = await provider.getLogs({
+    address: stack.token,
+    topics: [TRANSFER_TOPIC, null, zeroPadValue(sink.toLowerCase(), 32)],
+    fromBlock: 0,
+  });
+  const amounts = sent.map((l) => BigInt(l.data)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  expect(amounts).toEqual([parseUnits('5', 18), parseUnits('10', 18)]);
+  const token = new Contract(stack.token, erc20Interface, provider);
+  expect(await token.getFunction('balanceOf')(sink)).toBe(parseUnits('15', 18));
+
+  // One chain watcher for the network, found through the cluster's SQL visibility and Settle's search attributes.
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  try {
+    const client = new Client({ connection, namespace: stack.namespace });
+    const watchers = [];
+    for await (const w of client.workflow.list({
+      query: `WorkflowType = 'chainWatcherWorkflow' AND ExecutionStatus = 'Running' AND SettleNetwork = 'local'`,
+    }))
+      watchers.push(w.workflowId);
+    expect(watchers).toEqual(['chain-watcher-local']);
+  } finally {
+    await connection.close();
+  }
+});
+
+test('when the walkthrough is over, then no process log holds the API key or the webhook secret it used', () => {
+  const logs = readdirSync(stack.logDir).map((f) => readFileSync(path.join(stack.logDir, f), 'utf8'));
+  expect(logs.join('').length).toBeGreaterThan(0);
+  for (const log of logs) {
+    expect(log).not.toContain(apiKey);
+    expect(log).not.toContain(callbackSecret);
+  }
+});
