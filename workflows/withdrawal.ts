@@ -33,9 +33,6 @@ const { planSweep } = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
 });
 
-/** Sweeps and gas top-ups only need to be in a block before the next step uses their result. */
-const INTERNAL_CONFIRMATIONS = 1;
-
 /**
  * One withdrawal: reserve the amount against the available balance, gather the tokens on the
  * merchant's hot address (sweeping deposit addresses, topping up their gas first), then sign, send
@@ -145,6 +142,10 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
   await ensureHotGas({ network: input.network, merchantId: input.merchantId, livemode: input.livemode });
 
   if (plan.sweeps.length) await transition('sweeping');
+  // A top-up or sweep that the next transaction relies on must stay in the chain. One block deep, a
+  // reorg could drop it after the next one was built on it (a sweep that cannot pay its gas, a gap in
+  // the hot address's nonces) and nothing would ever send it again; at the network's depth it is final.
+  const internalConfirmations = patched('reorg-safe-internal-transactions') ? input.requiredConfirmations : 1;
   for (const sweep of plan.sweeps) {
     const sweepSigner = { merchantId: input.merchantId, livemode: input.livemode, index: sweep.derivationIndex };
     const transfer = await signTransaction({
@@ -161,8 +162,8 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
       target: sweep.from,
       needed: transfer.maxGasCost ?? transfer.maxCost,
     });
-    if (topUp) await send(topUp.purpose, hotSigner, INTERNAL_CONFIRMATIONS);
-    const swept = await send(transfer.purpose, sweepSigner, INTERNAL_CONFIRMATIONS);
+    if (topUp) await send(topUp.purpose, hotSigner, internalConfirmations);
+    const swept = await send(transfer.purpose, sweepSigner, internalConfirmations);
     await markSweepMined({ sweepId: sweep.id, reverted: !swept.success });
     if (!swept.success) return fail(`sweep ${swept.hash} reverted`);
   }
