@@ -274,11 +274,20 @@ describe('withdrawals, sweeps, balances and fees', () => {
       const m = await stack.merchant();
       await payInvoice(m.key, '40');
       const recipient = Wallet.createRandom().address;
-      // Without the miner the transfer gets its own block (Anvil mines each transaction) but no further confirmations.
-      mining = false;
       try {
         const created = await stack.api('POST', '/v1/withdraw', m.key, { amount: '12.5', to_address: recipient });
         expect(created.status).toBe(201);
+        // Sweeps need their confirmations; once the transfer is being signed, the miner stops: the
+        // transfer gets its own block (Anvil mines each transaction) but no further confirmations.
+        await eventually(
+          async () => {
+            const r = await stack.pool.query('SELECT status FROM withdrawals WHERE id = $1', [created.body.id]);
+            return ['signing', 'broadcast'].includes(r.rows[0]?.status) ? true : undefined;
+          },
+          'the withdrawal to reach signing',
+          180_000,
+        );
+        mining = false;
         await eventually(
           async () => ((await transfersTo(recipient)).length ? true : undefined),
           'the transfer to be mined',
