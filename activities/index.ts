@@ -56,7 +56,7 @@ export function createActivities(deps: ActivityDeps) {
     deliverWebhook: createDeliverWebhook(
       deps.pool,
       { storeEvent, dispatchEvent },
-      new MerchantSlots(deps.deliveriesPerMerchant ?? DEFAULT_DELIVERIES_PER_MERCHANT, DELIVERY_TIMEOUT_MS),
+      new MerchantSlots(deps.pool, deps.deliveriesPerMerchant ?? DEFAULT_DELIVERIES_PER_MERCHANT, DELIVERY_TIMEOUT_MS),
     ),
     ...createWithdrawalActivities(deps),
   };

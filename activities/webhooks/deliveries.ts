@@ -166,12 +166,12 @@ export function createDeliverWebhook(pool: Pool, announcer: EndpointDisabledAnno
     const url = (row.target_type === 'callback' ? row.callback_url : row.endpoint_url) ?? '';
     const secrets = row.target_type === 'callback' ? [row.callback_secret] : (row.endpoint_secrets ?? []);
 
-    const release = slots.tryAcquire(row.merchant_id, input.deliveryId);
+    const release = await slots.tryAcquire(row.merchant_id, input.deliveryId);
     if (!release && input.mayDefer) return { deferredForMs: slots.deferral(row.merchant_id, input.deliveryId) };
     try {
       return await attempt(row, url, secrets, input);
     } finally {
-      release?.();
+      await release?.();
     }
   };
 

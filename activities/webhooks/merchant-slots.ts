@@ -1,11 +1,13 @@
+import type { Pool } from 'pg';
+
 /**
- * How many deliveries of one merchant this worker process sends at once. A merchant whose
- * receivers hang would otherwise hold every delivery slot until their timeouts and make every
+ * How many deliveries of one merchant are sent at once, across every worker process. A merchant
+ * whose receivers hang would otherwise hold every delivery slot until their timeouts and make every
  * other merchant's webhooks wait; over the limit, an attempt is deferred (the delivery workflow
- * sleeps and asks again) instead of holding a slot while it waits.
+ * sleeps and asks again) instead of holding a slot while it waits. Slots are leases in PostgreSQL
+ * that outlast an attempt's timeout by a margin, so a crashed worker's slots free themselves.
  */
 export class MerchantSlots {
-  private readonly inUse = new Map<string, number>();
   /** Deliveries told to come back, per merchant, with when that advice lapses: the queue ahead of a newcomer. */
   private readonly waiting = new Map<string, Map<string, number>>();
 
@@ -14,25 +16,55 @@ export class MerchantSlots {
    * @param slotHoldMs the longest an attempt holds a slot (its timeout), to estimate when a turn comes
    */
   constructor(
+    private readonly pool: Pool,
     readonly perMerchant: number,
     private readonly slotHoldMs: number,
   ) {}
 
   /** Takes a slot, returning its release; undefined when the merchant already uses all of its slots. */
-  tryAcquire(merchantId: string, deliveryId: string): (() => void) | undefined {
-    const used = this.inUse.get(merchantId) ?? 0;
-    if (used >= this.perMerchant) return undefined;
-    this.inUse.set(merchantId, used + 1);
+  async tryAcquire(merchantId: string, deliveryId: string): Promise<(() => Promise<void>) | undefined> {
+    const slot = await this.lease(merchantId, deliveryId);
+    if (slot === undefined) return undefined;
     this.waiting.get(merchantId)?.delete(deliveryId);
     let released = false;
-    return () => {
+    return async () => {
       if (released) return;
       released = true;
-      const left = (this.inUse.get(merchantId) ?? 1) - 1;
-      // Entries go as soon as they are idle, so the map stays as small as the set of busy merchants.
-      if (left > 0) this.inUse.set(merchantId, left);
-      else this.inUse.delete(merchantId);
+      await this.pool.query('DELETE FROM webhook_delivery_slots WHERE merchant_id = $1 AND slot = $2 AND delivery_id = $3', [
+        merchantId,
+        slot,
+        deliveryId,
+      ]);
     };
+  }
+
+  /**
+   * Leases a free slot in one statement, so no worker ever waits on a lock holding a connection.
+   * Two workers that pick the same free slot cannot both win (the upsert re-checks expiry on the
+   * row it conflicts with); the loser tries another while the merchant has one.
+   */
+  private async lease(merchantId: string, deliveryId: string): Promise<number | undefined> {
+    for (let tries = 0; tries <= this.perMerchant; tries++) {
+      const taken = await this.pool.query<{ slot: number }>(
+        `WITH free AS (
+           SELECT s FROM generate_series(0, $3::int - 1) AS s
+            WHERE NOT EXISTS (SELECT 1 FROM webhook_delivery_slots w WHERE w.merchant_id = $1 AND w.slot = s AND w.expires_at > now())
+            ORDER BY random() LIMIT 1)
+         INSERT INTO webhook_delivery_slots (merchant_id, slot, delivery_id, expires_at)
+         SELECT $1, s, $2, now() + make_interval(secs => $4::double precision / 1000) FROM free
+         ON CONFLICT (merchant_id, slot) DO UPDATE SET delivery_id = EXCLUDED.delivery_id, expires_at = EXCLUDED.expires_at
+           WHERE webhook_delivery_slots.expires_at <= now()
+         RETURNING slot`,
+        [merchantId, deliveryId, this.perMerchant, this.slotHoldMs + LEASE_MARGIN_MS],
+      );
+      if (taken.rows[0]) return taken.rows[0].slot;
+      const live = await this.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM webhook_delivery_slots WHERE merchant_id = $1 AND expires_at > now()',
+        [merchantId],
+      );
+      if (live.rows[0]!.n >= this.perMerchant) return undefined;
+    }
+    return undefined;
   }
 
   /**
@@ -52,4 +84,6 @@ export class MerchantSlots {
 }
 
 const MIN_DEFER_MS = 1000;
+/** Covers recording the attempt's outcome after the POST itself timed out. */
+const LEASE_MARGIN_MS = 10_000;
 const MAX_DEFER_MS = 15 * 60_000;
