@@ -17,7 +17,8 @@ const POINTS: CrashPoint[] = [
   'webhook.after-post',
   'withdrawal.before-broadcast',
 ];
-const SLOW = 300_000;
+// A worker restart is a cold process start (seconds on an idle machine, a minute or more on a busy one).
+const SLOW = 600_000;
 
 /**
  * The worker runs as its own process and SIGKILLs itself at each named crash point the first time
@@ -84,7 +85,7 @@ describe('real crashes at named points', () => {
     eventually(
       async () => (existsSync(path.join(markers, point)) ? true : undefined),
       `the worker to crash at ${point}`,
-      120_000,
+      240_000,
     );
 
   const token = () => new Contract(stack.token, erc20Interface, new Wallet(LOCAL_FAUCET_KEY, stack.chain.provider));
