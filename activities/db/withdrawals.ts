@@ -66,10 +66,15 @@ export function createWithdrawalStore(pool: Pool) {
           ]),
         );
         await db.query('UPDATE withdrawal_plans SET settled = true WHERE withdrawal_id = $1', [w.id]);
+        await db.query('DELETE FROM address_leases WHERE withdrawal_id = $1', [w.id]);
       });
     },
 
-    /** The withdrawal failed without sending anything: the reserved money is available again. */
+    /**
+     * The withdrawal failed without sending it: the reserved money is available again, and planned
+     * sweeps never signed are abandoned so their addresses can be planned again. A sweep that was
+     * signed keeps its lease: it may still be mined, and its address's balance is not known until then.
+     */
     async releaseWithdrawal(w: WithdrawalInput): Promise<void> {
       await inTransaction(pool, async (db) => {
         const amount = BigInt(w.amount);
@@ -81,11 +86,23 @@ export function createWithdrawalStore(pool: Pool) {
           ]),
         );
         await db.query('UPDATE withdrawal_plans SET settled = true WHERE withdrawal_id = $1', [w.id]);
+        const abandoned = await db.query<{ id: string }>(
+          `UPDATE sweeps s SET mined = true, reverted = true, abandoned = true
+           WHERE s.withdrawal_id = $1 AND NOT s.mined
+             AND NOT EXISTS (SELECT 1 FROM signed_transactions t WHERE t.purpose = 'sweep:' || s.id || ':transfer')
+           RETURNING s.id`,
+          [w.id],
+        );
+        await db.query('DELETE FROM address_leases WHERE sweep_id = ANY($1)', [abandoned.rows.map((r) => r.id)]);
       });
     },
 
+    /** A mined sweep (moved or reverted) settles its address: the lease goes, the next plan sees the new balance. */
     async markSweepMined(input: { sweepId: string; reverted: boolean }): Promise<void> {
-      await pool.query('UPDATE sweeps SET mined = true, reverted = $2 WHERE id = $1', [input.sweepId, input.reverted]);
+      await inTransaction(pool, async (db) => {
+        await db.query('UPDATE sweeps SET mined = true, reverted = $2 WHERE id = $1', [input.sweepId, input.reverted]);
+        await db.query('DELETE FROM address_leases WHERE sweep_id = $1', [input.sweepId]);
+      });
     },
 
     /** Books the gas of one mined transaction (native coin) against Settle, once per purpose. */

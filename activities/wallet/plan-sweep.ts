@@ -20,6 +20,10 @@ import { ensureHotAddress } from './hot-wallet';
  *
  * Free tokens on a deposit address = min(completed deposits − everything swept from it (the
  * projection), on-chain balance − sweeps from it not yet mined). Both are conservative.
+ *
+ * Each planned sweep takes its address's whole free balance and leases the address until the sweep
+ * is mined or abandoned: an address has one owner at a time, so two withdrawals never sign sweeps
+ * from it against the same balance and gas.
  */
 export function createPlanSweep(pool: Pool, chains: ChainProviders, wallet: HdWallet) {
   return async function planSweep(w: WithdrawalInput): Promise<SweepPlan> {
@@ -54,42 +58,90 @@ export function createPlanSweep(pool: Pool, chains: ChainProviders, wallet: HdWa
       );
       if (need <= 0n) return { hotAddress, sweeps: [] };
 
-      const candidates = await db.query<{ address: string; derivation_index: number; projected: string; unmined: string }>(
-        `SELECT a.address, a.derivation_index,
-           (d.received - coalesce((SELECT sum(s.amount) FROM sweeps s
-              WHERE s.network = a.network AND s.from_address = a.address AND s.currency = $4 AND NOT s.reverted), 0))::text AS projected,
-           coalesce((SELECT sum(s.amount) FROM sweeps s
-              WHERE s.network = a.network AND s.from_address = a.address AND s.currency = $4 AND NOT s.mined), 0)::text AS unmined
-         FROM (SELECT to_address, sum(amount) AS received FROM deposits
-               WHERE merchant_id = $1 AND livemode = $2 AND network = $3 AND currency = $4 AND status = 'completed'
-               GROUP BY to_address) d
-         JOIN addresses a ON a.network = $3 AND a.address = d.to_address AND a.owner_type <> 'hot'
-         ORDER BY 3 DESC`,
+      const candidates = await db.query<{
+        address: string;
+        derivation_index: number;
+        projected: string;
+        unmined: string;
+        leased: boolean;
+      }>(
+        `SELECT address, derivation_index, projected::text, unmined::text, leased FROM (
+           SELECT a.address, a.derivation_index,
+             d.received - coalesce((SELECT sum(s.amount) FROM sweeps s
+                WHERE s.network = a.network AND s.from_address = a.address AND s.currency = $4 AND NOT s.reverted), 0) AS projected,
+             coalesce((SELECT sum(s.amount) FROM sweeps s
+                WHERE s.network = a.network AND s.from_address = a.address AND s.currency = $4 AND NOT s.mined), 0) AS unmined,
+             EXISTS (SELECT 1 FROM address_leases l WHERE l.network = a.network AND l.address = a.address) AS leased
+           FROM (SELECT to_address, sum(amount) AS received FROM deposits
+                 WHERE merchant_id = $1 AND livemode = $2 AND network = $3 AND currency = $4 AND status = 'completed'
+                 GROUP BY to_address) d
+           JOIN addresses a ON a.network = $3 AND a.address = d.to_address AND a.owner_type <> 'hot'
+         ) c WHERE projected > 0
+         ORDER BY c.projected DESC, c.address`,
         [w.merchantId, w.livemode, w.network, w.currency],
       );
       let index = 0;
+      let leased = 0;
       for (const c of candidates.rows) {
         if (need <= 0n) break;
         const projected = BigInt(c.projected);
-        if (projected <= 0n) continue;
+        if (c.leased) {
+          leased += 1;
+          continue;
+        }
         const onChainFree = (await balanceOf(c.address)) - BigInt(c.unmined);
         const free = projected < onChainFree ? projected : onChainFree;
         if (free <= 0n) continue;
-        const take = free < need ? free : need;
+        // A token address gives its whole free balance, not just what is missing: the surplus waits on
+        // the hot address for later withdrawals, so an address is swept once, not once per withdrawal.
+        // Native coin on the hot address is gas money, so a native sweep moves only what is missing.
+        const take = contract || free < need ? free : need;
+        const sweepId = `${w.id}-sweep-${index}`;
         await db.query(
           `INSERT INTO sweeps (id, withdrawal_id, network, currency, from_address, derivation_index, amount)
            VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [`${w.id}-sweep-${index++}`, w.id, w.network, w.currency, c.address, c.derivation_index, take.toString()],
+          [sweepId, w.id, w.network, w.currency, c.address, c.derivation_index, take.toString()],
         );
-        need -= take;
+        if (!(await claimAddress(db, w, sweepId, c.address))) {
+          await db.query('DELETE FROM sweeps WHERE id = $1', [sweepId]);
+          leased += 1;
+          continue;
+        }
+        index += 1;
+        need -= take < need ? take : need;
       }
-      // Rolls the plan back: the ledger said the money is there, so the chain view is only lagging
-      // (deposits still confirming in the projection, sweeps not yet marked); a retry looks again.
+      // Rolls the plan back, leases included: the ledger said the money is there, so either another
+      // withdrawal owns the addresses that hold it until its sweeps are mined, or the chain view is
+      // only lagging (deposits still confirming in the projection, sweeps not yet marked). A retry looks again.
+      if (need > 0n && leased > 0)
+        throw ApplicationFailure.retryable(
+          `${leased} deposit addresses are being swept by other withdrawals; ${need} base units short for ${w.id}`,
+          SweepPlanFailure.addressesLeased,
+        );
       if (need > 0n)
-        throw ApplicationFailure.retryable(`deposit addresses are short of ${need} base units for ${w.id}`, 'SweepShortfall');
+        throw ApplicationFailure.retryable(
+          `deposit addresses are short of ${need} base units for ${w.id}`,
+          SweepPlanFailure.shortfall,
+        );
       return { hotAddress, sweeps: (await readPlan(db, w.id)) ?? [] };
     });
   };
+}
+
+/** Error types of a plan that cannot be made yet; both are retried, the workflow waits longer for leases. */
+export const SweepPlanFailure = { shortfall: 'SweepShortfall', addressesLeased: 'AddressesLeased' } as const;
+
+/**
+ * Takes the address's lease for one sweep. The primary key makes it atomic across plans of every
+ * currency (they hold different planning locks); a plan that loses the race skips the address.
+ */
+async function claimAddress(db: PoolClient, w: WithdrawalInput, sweepId: string, address: string): Promise<boolean> {
+  const claimed = await db.query(
+    `INSERT INTO address_leases (network, address, sweep_id, withdrawal_id) VALUES ($1, $2, $3, $4)
+     ON CONFLICT DO NOTHING`,
+    [w.network, address, sweepId, w.id],
+  );
+  return claimed.rowCount === 1;
 }
 
 async function readPlan(db: PoolClient, withdrawalId: string) {

@@ -1,0 +1,64 @@
+import { Wallet } from 'ethers';
+import { TestStack } from './harness/test-stack';
+import { units, withdrawalFixtures } from './harness/withdrawal-fixtures';
+
+const SLOW = 300_000;
+
+/**
+ * Sweeps under contention and at size, on Anvil, the Temporal dev server and PostgreSQL: every
+ * deposit address has one owner at a time, and each withdrawal is exactly one outgoing transfer.
+ */
+describe('withdrawal sweeps', () => {
+  let stack: TestStack;
+  let miner: NodeJS.Timeout;
+
+  beforeAll(async () => {
+    stack = await TestStack.start({ watch: true, confirmations: 2 });
+    miner = setInterval(() => stack.mine(1).catch(() => undefined), 250);
+  });
+  afterAll(async () => {
+    clearInterval(miner);
+    await stack?.stop();
+  });
+
+  const { transfersTo, balanceOf, payInvoice, waitForStatus, expectLedgerMatchesChain } = withdrawalFixtures(() => stack);
+
+  test(
+    'when one merchant sends many withdrawals at once, then no deposit address is swept twice and each withdrawal is exactly one transfer',
+    async () => {
+      const m = await stack.merchant({ feePolicy: { type: 'none' } });
+      const invoices = [];
+      for (const amount of ['30', '30', '30', '30']) invoices.push(await payInvoice(m.key, amount));
+      const recipients = Array.from({ length: 6 }, () => Wallet.createRandom().address);
+
+      const created = await Promise.all(
+        recipients.map((to, i) =>
+          stack.api('POST', '/v1/withdraw', m.key, { amount: '15', to_address: to }, { 'Idempotency-Key': `many-${i}` }),
+        ),
+      );
+      expect(created.map((r) => r.status)).toEqual(recipients.map(() => 201));
+      for (const r of created) await waitForStatus(m.key, r.body.id, 'completed');
+
+      for (const to of recipients) {
+        const logs = await transfersTo(to);
+        expect(logs).toHaveLength(1);
+        expect(await balanceOf(to)).toBe(units('15'));
+      }
+      const sweeps = await stack.pool.query<{ from_address: string; n: number }>(
+        `SELECT from_address, count(*)::int AS n FROM sweeps s JOIN withdrawal_plans p ON p.withdrawal_id = s.withdrawal_id
+         WHERE p.merchant_id = $1 AND NOT s.abandoned GROUP BY from_address`,
+        [m.id],
+      );
+      expect(sweeps.rows.length).toBeGreaterThan(0);
+      expect(sweeps.rows.filter((s) => s.n > 1)).toEqual([]);
+      const depositAddresses = invoices.map((i) => i.deposit_address.toLowerCase());
+      expect(sweeps.rows.every((s) => depositAddresses.includes(s.from_address))).toBe(true);
+      const leases = await stack.pool.query('SELECT 1 FROM address_leases WHERE withdrawal_id = ANY($1)', [
+        created.map((r) => r.body.id),
+      ]);
+      expect(leases.rowCount).toBe(0);
+      await expectLedgerMatchesChain(m.id);
+    },
+    SLOW,
+  );
+});
