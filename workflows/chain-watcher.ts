@@ -3,6 +3,8 @@ import type { Activities } from '../activities';
 
 const { scanBlocks } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  // A scan bounds itself by wall time and heartbeats between steps: a silent one is a dead worker.
+  heartbeatTimeout: '1 minute',
   // Backs off on RPC errors (node down, rate limits) and never gives up: the cursor is durable.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

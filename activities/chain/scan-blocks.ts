@@ -1,8 +1,9 @@
-import { crashPoint } from '../crash-points';
+import { Context } from '@temporalio/activity';
 import type { JsonRpcProvider } from 'ethers';
 import type { Pool } from 'pg';
 import type { DepositInput } from '../../domain/payments';
 import { workflowIds } from '../../domain/payments';
+import { crashPoint } from '../crash-points';
 import { inTransaction } from '../db/pool';
 import { erc20Interface, topicToAddress } from './erc20';
 import { fetchBlocks, type ScannedBlock } from './fetch-blocks';
@@ -11,6 +12,19 @@ import { transferLogsOf } from './transfer-logs';
 
 /** Blocks scanned per activity call; bounded so one call stays well inside its timeout. */
 const MAX_BLOCKS_PER_SCAN = 200;
+/** Blocks read per request batch; the scan checks its budget between batches. */
+const FETCH_CHUNK = 25;
+/**
+ * Wall time one scan spends before it saves what it covered and returns. A slow or failing node
+ * makes a scan shorter, never a timed-out one: the watcher's activity timeout is minutes.
+ */
+export const DEFAULT_SCAN_BUDGET_MS = 30_000;
+
+export interface ScanLimits {
+  budgetMs: number;
+  /** Tells Temporal a long scan is alive (the watcher sets a heartbeat timeout). */
+  heartbeat: () => void;
+}
 /** Block hashes kept per network for reorg detection; deeper reorgs than this are not expected. */
 const KEPT_BLOCKS = 512;
 
@@ -42,8 +56,17 @@ interface Candidate {
  * match, then advances the durable cursor. Starting is idempotent, so a crash between starting
  * and saving the cursor only causes a harmless rescan.
  */
-export function createScanBlocks(pool: Pool, chains: ChainProviders, startDeposit: (d: DepositInput) => Promise<void>) {
+export function createScanBlocks(
+  pool: Pool,
+  chains: ChainProviders,
+  startDeposit: (d: DepositInput) => Promise<void>,
+  limits: Partial<ScanLimits> = {},
+) {
+  const budgetMs = limits.budgetMs ?? DEFAULT_SCAN_BUDGET_MS;
+  const heartbeat = limits.heartbeat ?? heartbeatIfActivity;
   return async function scanBlocks(networkId: string): Promise<ScanResult> {
+    const deadline = Date.now() + budgetMs;
+    const outOfTime = () => Date.now() >= deadline;
     const network = chains.network(networkId);
     const provider = chains.get(networkId);
     const head = await provider.getBlockNumber();
@@ -53,17 +76,20 @@ export function createScanBlocks(pool: Pool, chains: ChainProviders, startDeposi
     const wanted = Math.min(head, cursor + MAX_BLOCKS_PER_SCAN - 1);
     // Behind a load balancer the backend answering may lag the reported head: scan only the blocks
     // it returned, and only as far as the logs answer provably covers them.
-    let blocks = await fetchBlocks(provider, cursor, wanted);
+    let blocks = await fetchBlocksWithin(provider, cursor, wanted, outOfTime, heartbeat);
+    // Stopped by the budget rather than by a lagging backend: the watcher must come straight back.
+    let cutShort = blocks.length < wanted - cursor + 1 && outOfTime();
     const forkAt = await findFork(pool, networkId, provider, cursor, blocks);
     if (forkAt !== undefined) {
       await rewind(pool, networkId, forkAt);
       return { from: cursor, to: forkAt - 1, head, caughtUp: false, depositsStarted: 0, reorgFrom: forkAt };
     }
     const contracts = network.tokens.map((t) => t.address.toLowerCase());
-    const { logs, coveredBlocks } = await transferLogsOf(provider, contracts, blocks);
+    const { logs, coveredBlocks } = await transferLogsOf(provider, contracts, blocks, outOfTime);
+    if (coveredBlocks < blocks.length && outOfTime()) cutShort = true;
     blocks = blocks.slice(0, coveredBlocks);
+    heartbeat();
     if (!blocks.length) return { from: cursor, to: cursor - 1, head, caughtUp: true, depositsStarted: 0 };
-    const to = blocks[blocks.length - 1]!.number;
     const timestamps = new Map(blocks.map((b) => [b.number, new Date(b.timestamp * 1000).toISOString()]));
 
     const candidates: Candidate[] = [];
@@ -102,7 +128,16 @@ export function createScanBlocks(pool: Pool, chains: ChainProviders, startDeposi
     const owners = await lookupAddressOwners(pool, networkId, [...new Set(candidates.flatMap((c) => [c.to, c.from]))]);
     let depositsStarted = 0;
     const detectedAt = new Date().toISOString();
-    for (const c of candidates) {
+    // Block by block, so a scan out of time stops between blocks and the cursor covers only blocks
+    // whose every deposit was started.
+    candidates.sort((a, b) => a.blockNumber - b.blockNumber);
+    let scannedTo = blocks[blocks.length - 1]!.number;
+    for (const [i, c] of candidates.entries()) {
+      if (i > 0 && c.blockNumber !== candidates[i - 1]!.blockNumber && outOfTime()) {
+        scannedTo = c.blockNumber - 1;
+        cutShort = true;
+        break;
+      }
       const owner = owners.get(c.to);
       if (!owner || c.amount <= 0n) continue;
       if (isInternalMove(owner, owners.get(c.from))) continue;
@@ -133,13 +168,46 @@ export function createScanBlocks(pool: Pool, chains: ChainProviders, startDeposi
         detectedAt,
       });
       depositsStarted++;
+      heartbeat();
     }
 
     if (depositsStarted) crashPoint('watcher.after-start-deposit');
-    await saveProgress(pool, networkId, blocks, to + 1);
-    // Short of the head because the node could not serve more yet: wait like a caught-up watcher.
-    return { from: cursor, to, head, caughtUp: to >= wanted ? to >= head : true, depositsStarted };
+    blocks = blocks.filter((b) => b.number <= scannedTo);
+    await saveProgress(pool, networkId, blocks, scannedTo + 1);
+    // Out of time: come straight back for the rest. Short of the head because the node could not
+    // serve more yet: wait like a caught-up watcher.
+    const caughtUp = cutShort ? false : scannedTo >= wanted ? scannedTo >= head : true;
+    return { from: cursor, to: scannedTo, head, caughtUp, depositsStarted };
   };
+}
+
+/** Blocks [from, to] in batches, stopping early once out of time (at least one batch is read). */
+async function fetchBlocksWithin(
+  provider: JsonRpcProvider,
+  from: number,
+  to: number,
+  outOfTime: () => boolean,
+  heartbeat: () => void,
+): Promise<ScannedBlock[]> {
+  const blocks: ScannedBlock[] = [];
+  for (let start = from; start <= to; start += FETCH_CHUNK) {
+    const end = Math.min(to, start + FETCH_CHUNK - 1);
+    const chunk = await fetchBlocks(provider, start, end);
+    blocks.push(...chunk);
+    heartbeat();
+    if (chunk.length < end - start + 1 || outOfTime()) break;
+  }
+  return blocks;
+}
+
+function heartbeatIfActivity(): void {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return; // called outside an activity (a script or a test): nobody to tell
+  }
+  context.heartbeat();
 }
 
 async function readCursor(pool: Pool, network: string, head: number): Promise<number> {

@@ -18,11 +18,14 @@ export interface CoveredLogs {
  * header bloom says it may hold a matching log but got none is asked again by block hash
  * (EIP-234: a node that does not know the hash errors instead of answering []). Per-block
  * indexing is atomic, so a block is either wholly in an answer or absent from it.
+ *
+ * Once `outOfTime()` says so, it stops before the next block it would have to ask again.
  */
 export async function transferLogsOf(
   provider: JsonRpcProvider,
   contracts: string[],
   blocks: ScannedBlock[],
+  outOfTime: () => boolean = () => false,
 ): Promise<CoveredLogs> {
   if (!contracts.length || !blocks.length) return { logs: [], coveredBlocks: blocks.length };
   const filter = { address: contracts, topics: [TRANSFER_TOPIC] };
@@ -39,6 +42,7 @@ export async function transferLogsOf(
       logs.push(...answered);
       continue;
     }
+    if (i > 0 && outOfTime()) return { logs, coveredBlocks: i };
     try {
       const exact = await provider.getLogs({ ...filter, blockHash: block.hash });
       if (!exact.every((l) => l.blockHash === block.hash)) throw new Error(`logs for block ${block.hash} name another block`);

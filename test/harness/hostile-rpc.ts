@@ -31,6 +31,8 @@ export interface HostileRpcFaults {
   maxLogsRange: number;
   /** How long a timed-out request hangs before its connection closes. */
   timeoutMs: number;
+  /** Time every answer takes (a slow or distant node); 0 or absent: as fast as the node. */
+  latencyMs?: number;
 }
 
 export interface HostileRpcOptions extends Partial<HostileRpcFaults> {
@@ -72,6 +74,7 @@ export const NO_FAULTS: HostileRpcFaults = {
   dropRate: 0,
   maxLogsRange: 0,
   timeoutMs: 2000,
+  latencyMs: 0,
 };
 
 interface RpcRequest {
@@ -342,6 +345,8 @@ export async function startHostileRpc(options: HostileRpcOptions): Promise<Hosti
       }
     }
 
+    const control = requests.every((r) => PASS_THROUGH.test(r.method));
+    if (faults.latencyMs && !control) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
     let answers: RpcResponse[];
     try {
       answers = await answerAll(requests);
