@@ -47,7 +47,15 @@ export interface Evaluation {
  * A deposit mined before expiry (by its block's timestamp) counts as on time even if it confirms later; money that only
  * arrives after expiry makes the invoice `paid_late`, never lost.
  */
-export function evaluate(s: InvoiceSnapshot, now: Date): Evaluation {
+export interface EvaluateOptions {
+  /**
+   * An expired invoice whose on-time deposit is only reported after it expired (its deposit
+   * workflow was slower than the expiry timer) becomes `underpaid`, as the chain says it is.
+   */
+  underpaidAfterExpiry?: boolean;
+}
+
+export function evaluate(s: InvoiceSnapshot, now: Date, options: EvaluateOptions = {}): Evaluation {
   const amount = BigInt(s.amount);
   const received = BigInt(s.amountReceived);
   const events: EventType[] = [];
@@ -55,9 +63,7 @@ export function evaluate(s: InvoiceSnapshot, now: Date): Evaluation {
   const settled = s.status === 'paid' || s.status === 'overpaid';
 
   if (!settled && received > 0n && isWithinToleranceBelow(received, amount, s.underpaymentToleranceBps)) {
-    const onTime = s.deposits
-      .filter((d) => d.status === 'completed' && arrivedBy(d, s.expiresAt))
-      .reduce((sum, d) => sum + BigInt(d.amount), 0n);
+    const onTime = receivedOnTime(s);
     const status = received > amount ? 'overpaid' : 'paid';
     next = {
       ...s,
@@ -75,8 +81,17 @@ export function evaluate(s: InvoiceSnapshot, now: Date): Evaluation {
     const status = received > 0n ? 'underpaid' : 'expired';
     next = { ...s, status, version: s.version + 1 };
     events.push(status === 'underpaid' ? EventType.invoiceUnderpaid : EventType.invoiceExpired);
+  } else if (options.underpaidAfterExpiry && s.status === 'expired' && receivedOnTime(s) > 0n) {
+    next = { ...s, status: 'underpaid', version: s.version + 1 };
+    events.push(EventType.invoiceUnderpaid);
   }
   return { snapshot: next, events };
+}
+
+function receivedOnTime(s: InvoiceSnapshot): bigint {
+  return s.deposits
+    .filter((d) => d.status === 'completed' && arrivedBy(d, s.expiresAt))
+    .reduce((sum, d) => sum + BigInt(d.amount), 0n);
 }
 
 function hasOnTimeDepositsInFlight(s: InvoiceSnapshot): boolean {

@@ -22,6 +22,7 @@ const { allocateAddress, saveInvoice, publishEvent, chainScannedPast } = proxyAc
 const CHAIN_POLL_MS = 5_000;
 const PATCH_EXPIRY_WAITS_FOR_CHAIN = 'invoice-expiry-waits-for-chain';
 const PATCH_DUE_BEFORE_WAITING = 'invoice-evaluates-before-waiting';
+const PATCH_UNDERPAID_AFTER_EXPIRY = 'invoice-underpaid-after-expiry';
 // The creating request waits for these two: as local activities they run inside the first workflow
 // task, with no task-queue round trip each, so the invoice is ready in one task.
 const local = proxyLocalActivities<Activities>({
@@ -105,14 +106,16 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnaps
           : monitorUntil;
     // A pass that starts with a transition already due (the worker was down or slow past expiry)
     // makes it now: past expiry the deadline above is the end of the monitoring window.
-    const due = !waitingForChain && patched(PATCH_DUE_BEFORE_WAITING) && evaluate(state, new Date()).events.length > 0;
+    // Only an expired invoice asks for the patch, so the marker is recorded where it changes something.
+    const rules = () => ({ underpaidAfterExpiry: state.status === 'expired' && patched(PATCH_UNDERPAID_AFTER_EXPIRY) });
+    const due = !waitingForChain && patched(PATCH_DUE_BEFORE_WAITING) && evaluate(state, new Date(), rules()).events.length > 0;
     if (!due) {
       if (Date.now() < deadline) await condition(() => inbox.length > 0, deadline - Date.now());
       else await condition(() => inbox.length > 0);
     }
     const before = state.version;
     for (const update of inbox.splice(0)) state = applyDepositUpdate(state, update);
-    let { snapshot, events } = evaluate(state, new Date());
+    let { snapshot, events } = evaluate(state, new Date(), rules());
     const expiring = snapshot.status === 'expired' || snapshot.status === 'underpaid';
     // A payment mined before expiry may not be read yet (a watcher behind, a node down): expire
     // only once the chain up to the expiry has been read, or the monitoring window is over.

@@ -60,6 +60,19 @@ describe('invoice state', () => {
     expect(evaluate(partial, after).snapshot.status).toBe('underpaid');
   });
 
+  test('when part of the amount mined before expiry is only reported after the invoice expired, then it becomes underpaid; a late part leaves it expired', () => {
+    const expired = evaluate(base, after).snapshot;
+    const onTime = { ...dep('a', 'completed', '10', after), blockTimestamp: before.toISOString() };
+    const reported = evaluate(applyDepositUpdate(expired, onTime), after, { underpaidAfterExpiry: true });
+    expect(reported.snapshot.status).toBe('underpaid');
+    expect(reported.events).toEqual(['invoice.underpaid']);
+    expect(evaluate(reported.snapshot, after, { underpaidAfterExpiry: true }).events).toEqual([]);
+    const late = { ...dep('b', 'completed', '10', after), blockTimestamp: after.toISOString() };
+    expect(evaluate(applyDepositUpdate(expired, late), after, { underpaidAfterExpiry: true }).events).toEqual([]);
+    // Workflows that expired before the rule existed keep their recorded outcome.
+    expect(evaluate(applyDepositUpdate(expired, onTime), after).events).toEqual([]);
+  });
+
   test('when money detected only after expiry completes the payment, then the invoice is paid late', () => {
     const expired = evaluate(base, after).snapshot;
     const late = evaluate(applyDepositUpdate(expired, dep('a', 'completed', '100', after)), after);
