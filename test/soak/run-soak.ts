@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type HostileRpcFaults, NO_FAULTS, startHostileRpc } from '../harness/hostile-rpc';
-import { startReceiver } from '../harness/webhook-receiver';
+import { type ReceivedWebhook, startReceiver } from '../harness/webhook-receiver';
 import { killAtRandom, reorgAtRandom, type ChaosStats } from './chaos';
 import { checkAgainstChain, type OracleResult } from './oracle';
 import { waitFor } from './processes';
@@ -147,7 +147,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     log('drain: faults off, waiting for everything in flight to settle');
     stack.rpc?.setFaults(NO_FAULTS);
     await stack.waitHealthy();
-    await drain(stack, options, log).catch(() => undefined);
+    await drain(stack, options, receiver.requests, log).catch(() => undefined);
 
     const oracle = await checkAgainstChain({
       provider: stack.chain.provider,
@@ -181,9 +181,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
 /**
  * Waits (faults off) until Settle has nothing in flight: the watcher has passed every block, every
- * deposit and withdrawal is final, every invoice has reached expiry, and no webhook is pending.
+ * deposit and withdrawal is final, every invoice has reached expiry, and every event has reached
+ * the merchant's endpoint (what the oracle will ask).
  */
-async function drain(stack: SoakStack, options: SoakOptions, log: (line: string) => void): Promise<void> {
+async function drain(
+  stack: SoakStack,
+  options: SoakOptions,
+  webhooks: ReceivedWebhook[],
+  log: (line: string) => void,
+): Promise<void> {
   const provider = stack.chain.provider;
   let busy: string[] = [];
   await sleep((options.confirmations + 2) * 1000);
@@ -191,6 +197,7 @@ async function drain(stack: SoakStack, options: SoakOptions, log: (line: string)
     await waitFor(
       async () => {
         busy = await inFlight(stack, await provider.getBlockNumber(), options.confirmations + 5);
+        if (!busy.length) busy = await undelivered(stack, webhooks);
         return busy.length === 0;
       },
       'Settle to drain',
@@ -215,6 +222,16 @@ async function inFlight(stack: SoakStack, head: number, graceSeconds: number): P
     [head, graceSeconds],
   );
   return r.rows.map((row) => row.what);
+}
+
+/** Stored events the merchant's endpoint has not received yet, in words. */
+async function undelivered(stack: SoakStack, webhooks: ReceivedWebhook[]): Promise<string[]> {
+  const received = new Set(webhooks.filter((w) => w.path.startsWith('/endpoint/')).map((w) => w.eventId));
+  const events = await stack.pool.query<{ id: string; type: string }>('SELECT id, type FROM events');
+  return events.rows
+    .filter((e) => !received.has(e.id))
+    .slice(0, 20)
+    .map((e) => `event ${e.id} (${e.type}) undelivered`);
 }
 
 function summarize(
