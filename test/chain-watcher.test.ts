@@ -1,7 +1,10 @@
-import { JsonRpcProvider } from 'ethers';
-import { parseUnits } from 'ethers';
+import { JsonRpcProvider, Wallet, parseEther, parseUnits } from 'ethers';
 import { getLogsSplitting } from '../activities/chain/get-logs-split';
 import { TRANSFER_TOPIC } from '../activities/chain/erc20';
+import { ChainProviders } from '../activities/chain/providers';
+import { createScanBlocks } from '../activities/chain/scan-blocks';
+import type { DepositInput } from '../domain/payments';
+import { LOCAL_FAUCET_KEY } from '../scripts/dev-stack/local-chain';
 import { TestStack, eventually } from './harness/test-stack';
 
 describe('chain watcher', () => {
@@ -75,5 +78,63 @@ describe('chain watcher', () => {
     expect(split.map((l) => `${l.transactionHash}:${l.index}`)).toEqual(direct.map((l) => `${l.transactionHash}:${l.index}`));
     expect(direct.length).toBe(6); // a mint and a transfer per payment
     expect(calls.length).toBeGreaterThan(1);
+  });
+});
+
+describe('chain watcher reading only what a network needs', () => {
+  let stack: TestStack;
+  let key: string;
+  let chains: ChainProviders;
+  /** The transactions flag of every eth_getBlockByNumber the scan sent. */
+  let fullBlockReads: boolean[] = [];
+  let started: DepositInput[] = [];
+  let scanBlocks: ReturnType<typeof createScanBlocks>;
+  beforeAll(async () => {
+    stack = await TestStack.start({ confirmations: 2 });
+    ({ key } = await stack.merchant());
+    chains = new ChainProviders(stack.registry);
+    const provider = chains.get('local');
+    const send = provider.send.bind(provider);
+    provider.send = async (method, params) => {
+      if (method === 'eth_getBlockByNumber') fullBlockReads.push((params as unknown[])[1] as boolean);
+      return send(method, params);
+    };
+    scanBlocks = createScanBlocks(stack.pool, chains, async (d) => void started.push(d));
+    await scanBlocks('local'); // places the cursor at the head
+  });
+  afterAll(async () => {
+    chains?.destroy();
+    await stack?.stop();
+  });
+
+  const scanToHead = async () => {
+    fullBlockReads = [];
+    started = [];
+    while (!(await scanBlocks('local')).caughtUp);
+  };
+
+  test('when only token invoices watch a network, then blocks are read without transactions and token payments are still found', async () => {
+    const invoice = (await stack.api('POST', '/v1/invoices', key, { amount: '3', currency: 'USDT' })).body.data;
+    await stack.sendToken(invoice.deposit_address, parseUnits('3', 18));
+    await stack.mine(1);
+    await scanToHead();
+    expect(fullBlockReads.length).toBeGreaterThan(0);
+    expect(fullBlockReads.every((full) => full === false)).toBe(true);
+    expect(started.map((d) => [d.to, d.currency])).toEqual([[invoice.deposit_address.toLowerCase(), 'USDT']]);
+  });
+
+  test('when a customer address watches a network, then blocks come with transactions and native-coin payments are found', async () => {
+    const customer = (await stack.api('POST', '/v1/customers', key, { name: 'native payer' })).body.data;
+    const address = (customer.addresses as Array<{ network: string; address: string }>).find(
+      (a) => a.network === 'local',
+    )!.address;
+    const faucet = new Wallet(LOCAL_FAUCET_KEY, stack.chain.provider);
+    await (await faucet.sendTransaction({ to: address, value: parseEther('0.5') })).wait();
+    await scanToHead();
+    expect(fullBlockReads.length).toBeGreaterThan(0);
+    expect(fullBlockReads.every((full) => full === true)).toBe(true);
+    expect(started.map((d) => [d.to, d.currency, d.amount])).toEqual([
+      [address.toLowerCase(), 'ETH', parseEther('0.5').toString()],
+    ]);
   });
 });

@@ -17,18 +17,27 @@ interface RawBlock {
   parentHash: string;
   timestamp: string;
   logsBloom: string;
-  transactions: Array<{ hash: string; from: string; to: string | null; value: string }>;
+  /** Full transactions when asked for them, otherwise their hashes. */
+  transactions: Array<{ hash: string; from: string; to: string | null; value: string } | string>;
 }
 
 /**
- * Blocks [from, to] with their transactions, stopping before the first block the node does not
- * return: a backend behind the reported head answers null for the newest blocks, and the scan
- * covers only what it could read.
+ * Blocks [from, to], stopping before the first block the node does not return: a backend behind
+ * the reported head answers null for the newest blocks, and the scan covers only what it could
+ * read. Transactions come along only when asked (`withTransactions`): a chain's blocks can carry
+ * hundreds, and only native-coin transfers need them; without, `transactions` is empty.
  */
-export async function fetchBlocks(provider: JsonRpcProvider, from: number, to: number): Promise<ScannedBlock[]> {
+export async function fetchBlocks(
+  provider: JsonRpcProvider,
+  from: number,
+  to: number,
+  withTransactions = true,
+): Promise<ScannedBlock[]> {
   const numbers = Array.from({ length: to - from + 1 }, (_, i) => from + i);
   const raw = await Promise.all(
-    numbers.map((n) => provider.send('eth_getBlockByNumber', [`0x${n.toString(16)}`, true]) as Promise<RawBlock | null>),
+    numbers.map(
+      (n) => provider.send('eth_getBlockByNumber', [`0x${n.toString(16)}`, withTransactions]) as Promise<RawBlock | null>,
+    ),
   );
   const blocks: ScannedBlock[] = [];
   for (const [i, b] of raw.entries()) {
@@ -39,7 +48,9 @@ export async function fetchBlocks(provider: JsonRpcProvider, from: number, to: n
       parentHash: b.parentHash,
       timestamp: Number(b.timestamp),
       logsBloom: b.logsBloom,
-      transactions: b.transactions.map((t) => ({ hash: t.hash, from: t.from, to: t.to, value: BigInt(t.value) })),
+      transactions: b.transactions.flatMap((t) =>
+        typeof t === 'string' ? [] : [{ hash: t.hash, from: t.from, to: t.to, value: BigInt(t.value) }],
+      ),
     });
   }
   return blocks;

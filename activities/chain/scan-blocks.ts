@@ -7,6 +7,7 @@ import { crashPoint } from '../crash-points';
 import { inTransaction } from '../db/pool';
 import { erc20Interface, topicToAddress } from './erc20';
 import { fetchBlocks, type ScannedBlock } from './fetch-blocks';
+import { nativeCoinWatched } from './native-watched';
 import type { ChainProviders } from './providers';
 import { transferLogsOf } from './transfer-logs';
 
@@ -76,7 +77,8 @@ export function createScanBlocks(
     const wanted = Math.min(head, cursor + MAX_BLOCKS_PER_SCAN - 1);
     // Behind a load balancer the backend answering may lag the reported head: scan only the blocks
     // it returned, and only as far as the logs answer provably covers them.
-    let blocks = await fetchBlocksWithin(provider, cursor, wanted, outOfTime, heartbeat);
+    const withTransactions = await nativeCoinWatched(pool, networkId, network.native.symbol);
+    let blocks = await fetchBlocksWithin(provider, cursor, wanted, withTransactions, outOfTime, heartbeat);
     // Stopped by the budget rather than by a lagging backend: the watcher must come straight back.
     let cutShort = blocks.length < wanted - cursor + 1 && outOfTime();
     const forkAt = await findFork(pool, networkId, provider, cursor, blocks);
@@ -186,13 +188,14 @@ async function fetchBlocksWithin(
   provider: JsonRpcProvider,
   from: number,
   to: number,
+  withTransactions: boolean,
   outOfTime: () => boolean,
   heartbeat: () => void,
 ): Promise<ScannedBlock[]> {
   const blocks: ScannedBlock[] = [];
   for (let start = from; start <= to; start += FETCH_CHUNK) {
     const end = Math.min(to, start + FETCH_CHUNK - 1);
-    const chunk = await fetchBlocks(provider, start, end);
+    const chunk = await fetchBlocks(provider, start, end, withTransactions);
     blocks.push(...chunk);
     heartbeat();
     if (chunk.length < end - start + 1 || outOfTime()) break;
@@ -283,14 +286,16 @@ export async function lookupAddressOwners(pool: Pool, network: string, addresses
 }
 
 async function saveProgress(pool: Pool, network: string, blocks: ScannedBlock[], nextBlock: number): Promise<void> {
+  // Only the newest KEPT_BLOCKS can ever be compared again; one statement stores them all.
+  const kept = blocks.filter((b) => b.number >= nextBlock - KEPT_BLOCKS);
   await inTransaction(pool, async (db) => {
-    for (const b of blocks) {
-      await db.query(
-        `INSERT INTO chain_blocks (network, number, hash, parent_hash, timestamp) VALUES ($1, $2, $3, $4, to_timestamp($5))
-         ON CONFLICT (network, number) DO UPDATE SET hash = EXCLUDED.hash, parent_hash = EXCLUDED.parent_hash, timestamp = EXCLUDED.timestamp`,
-        [network, b.number, b.hash, b.parentHash, b.timestamp],
-      );
-    }
+    await db.query(
+      `INSERT INTO chain_blocks (network, number, hash, parent_hash, timestamp)
+       SELECT $1, b.number, b.hash, b.parent_hash, to_timestamp(b.ts)
+       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[]) AS b(number, hash, parent_hash, ts)
+       ON CONFLICT (network, number) DO UPDATE SET hash = EXCLUDED.hash, parent_hash = EXCLUDED.parent_hash, timestamp = EXCLUDED.timestamp`,
+      [network, kept.map((b) => b.number), kept.map((b) => b.hash), kept.map((b) => b.parentHash), kept.map((b) => b.timestamp)],
+    );
     await db.query('DELETE FROM chain_blocks WHERE network = $1 AND number < $2', [network, nextBlock - KEPT_BLOCKS]);
     await db.query('UPDATE chain_cursors SET next_block = $2, updated_at = now() WHERE network = $1', [network, nextBlock]);
   });
