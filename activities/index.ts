@@ -14,6 +14,7 @@ import { createSaveProjections } from './db/save-projections';
 import { createStartDeposit } from './temporal/start-deposit';
 import { createAllocateAddress } from './wallet/allocate-address';
 import type { HdWallet } from './wallet/hd-wallet';
+import { createReportStuckTransaction } from './wallet/report-stuck';
 import { createStoreEvent } from './webhooks/publish-event';
 import { createDeliverWebhook, createOpenDelivery, DELIVERY_TIMEOUT_MS } from './webhooks/deliveries';
 import { createDispatchEvent, createStartEventDispatch } from './webhooks/dispatch-event';
@@ -36,6 +37,12 @@ export function createActivities(deps: ActivityDeps) {
   const storeEvent = createStoreEvent(deps.pool);
   const dispatchEvent = createDispatchEvent(deps.pool, deps.client, deps.taskQueue);
   const startEventDispatch = createStartEventDispatch(deps.client, deps.taskQueue);
+  /** Stores the event, then has it enqueued with every target subscribed to it, off the payment queues. */
+  const publishEvent = async (input: PublishEventInput): Promise<string> => {
+    const { id } = await storeEvent(input);
+    await startEventDispatch(id, input.merchantId);
+    return id;
+  };
   return {
     allocateAddress: createAllocateAddress(deps.pool, deps.wallet),
     ...createSaveProjections(deps.pool),
@@ -45,12 +52,8 @@ export function createActivities(deps: ActivityDeps) {
     verifyDeposit: createVerifyDeposit(deps.chains),
     chainScannedPast: createChainScannedPast(deps.pool, deps.chains),
     ...createSimulateTransfer(deps.pool, deps.chains),
-    /** Stores the event, then has it enqueued with every target subscribed to it, off the payment queues. */
-    async publishEvent(input: PublishEventInput): Promise<string> {
-      const { id } = await storeEvent(input);
-      await startEventDispatch(id, input.merchantId);
-      return id;
-    },
+    publishEvent,
+    reportStuckTransaction: createReportStuckTransaction(deps.registry, publishEvent),
     dispatchEvent,
     openDelivery: createOpenDelivery(deps.pool),
     deliverWebhook: createDeliverWebhook(

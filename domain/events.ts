@@ -13,6 +13,8 @@ export const EventType = {
   withdrawalCreated: 'withdrawal.created',
   withdrawalCompleted: 'withdrawal.completed',
   withdrawalFailed: 'withdrawal.failed',
+  withdrawalStuck: 'withdrawal.stuck',
+  hotWalletLowBalance: 'hot_wallet.low_balance',
   webhookEndpointDisabled: 'webhook_endpoint.disabled',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
@@ -23,7 +25,7 @@ export interface PublishEventInput {
   merchantId: string;
   livemode: boolean;
   type: EventType;
-  objectType: 'invoice' | 'deposit' | 'customer' | 'withdrawal' | 'webhook_endpoint';
+  objectType: 'invoice' | 'deposit' | 'customer' | 'withdrawal' | 'webhook_endpoint' | 'hot_wallet';
   objectId: string;
   /** Position in the object's lifecycle; with objectId and type it makes the event id stable across retries. */
   sequence: number;

@@ -91,12 +91,42 @@ export type TxStatus =
   | { mined: false; attempts: number }
   | { mined: true; hash: string; success: boolean; blockNumber: number; confirmations: number; gasCost: string };
 
+/**
+ * Why a fairly priced transaction is still not mined, as the chain tells it. `nonce_taken` is the
+ * only answer that cannot change: another transaction used its nonce, so it can never be mined.
+ */
+export const StuckReason = {
+  waiting: 'waiting',
+  unfunded: 'unfunded',
+  nonceGap: 'nonce_gap',
+  nonceTaken: 'nonce_taken',
+} as const;
+export type StuckReason = (typeof StuckReason)[keyof typeof StuckReason];
+
+export type TxDiagnosis =
+  | { mined: true }
+  | {
+      mined: false;
+      reason: StuckReason;
+      /** The sender, whose balance or lower nonce holds the transaction back. */
+      address: string;
+      /** Native base units the sender holds, and what its pending transactions may cost at most. */
+      balance: string;
+      required: string;
+      nonce: number;
+      /** The sender's next nonce on chain (mined transactions only). */
+      chainNonce: number;
+    };
+
 export interface PlannedSweep {
   id: string;
   from: string;
   derivationIndex: number;
   amount: string;
 }
+
+/** Error types of a sweep plan that cannot be made yet; both are retried, the workflow waits longer for leases. */
+export const SweepPlanFailure = { shortfall: 'SweepShortfall', addressesLeased: 'AddressesLeased' } as const;
 
 export interface SweepPlan {
   hotAddress: string;

@@ -21,7 +21,18 @@ describe('withdrawal sweeps', () => {
     await stack?.stop();
   });
 
-  const { transfersTo, balanceOf, payInvoice, waitForStatus, expectLedgerMatchesChain } = withdrawalFixtures(() => stack);
+  const { transfersTo, balanceOf, payInvoice, waitForStatus, expectLedgerMatchesChain, fundDepositAddresses } =
+    withdrawalFixtures(() => stack);
+
+  /** Events in each run of a workflow id (every run continue-as-new started, newest first). */
+  const historyPerRun = async (workflowId: string) => {
+    const lengths: number[] = [];
+    for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+      const history = await stack.client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+      lengths.push(history.events?.length ?? 0);
+    }
+    return lengths;
+  };
 
   test(
     'when one merchant sends many withdrawals at once, then no deposit address is swept twice and each withdrawal is exactly one transfer',
@@ -57,6 +68,41 @@ describe('withdrawal sweeps', () => {
         created.map((r) => r.body.id),
       ]);
       expect(leases.rowCount).toBe(0);
+      await expectLedgerMatchesChain(m.id);
+    },
+    SLOW,
+  );
+
+  test(
+    'when a withdrawal needs more sweeps than one run holds, then a child workflow sweeps them across runs and exactly one transfer of the amount is sent',
+    async () => {
+      const m = await stack.merchant({ feePolicy: { type: 'none' } });
+      const count = 60;
+      const addresses = await fundDepositAddresses(m.id, count, units('1'));
+      const recipient = Wallet.createRandom().address;
+
+      const created = await stack.api('POST', '/v1/withdraw', m.key, { amount: '59.5', to_address: recipient });
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+      await waitForStatus(m.key, id, 'completed');
+
+      const logs = await transfersTo(recipient);
+      expect(logs).toHaveLength(1);
+      expect(BigInt(logs[0]!.data)).toBe(units('59.5'));
+      const sweeps = await stack.pool.query<{ from_address: string; mined: boolean; reverted: boolean }>(
+        'SELECT from_address, mined, reverted FROM sweeps WHERE withdrawal_id = $1',
+        [id],
+      );
+      expect(sweeps.rows.map((s) => s.from_address).sort()).toEqual([...addresses].sort());
+      expect(sweeps.rows.every((s) => s.mined && !s.reverted)).toBe(true);
+      for (const address of addresses) expect(await balanceOf(address)).toBe(0n);
+
+      // The sweeps ran in a child that continued as new; no run's history comes near Temporal's limits.
+      const parent = await historyPerRun(`withdrawal-${id}`);
+      const child = await historyPerRun(`withdrawal-${id}-sweeps`);
+      expect(parent).toHaveLength(1);
+      expect(child.length).toBeGreaterThanOrEqual(2);
+      expect(Math.max(...parent, ...child)).toBeLessThan(10_000);
       await expectLedgerMatchesChain(m.id);
     },
     SLOW,

@@ -6,3 +6,4 @@ export { simulateDepositWorkflow } from './simulate-deposit';
 export { webhookDeliveryWorkflow } from './webhook-delivery';
 export { withdrawalWorkflow } from './withdrawal';
 export { eventDispatchWorkflow } from './event-dispatch';
+export { withdrawalSweepsWorkflow } from './withdrawal-sweeps';

@@ -1,10 +1,24 @@
-import { condition, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  executeChild,
+  patched,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EventType } from '../domain/events';
 import { SA } from '../domain/search-attributes';
 import { withdrawalDecidedUpdate, withdrawalSnapshotQuery } from '../domain/withdrawal-messages';
-import type { TxStatus, WithdrawalInput, WithdrawalSnapshot, WithdrawalStatus } from '../domain/withdrawals';
-import { withdrawalObject } from '../domain/withdrawals';
+import type { WithdrawalInput, WithdrawalSnapshot, WithdrawalStatus } from '../domain/withdrawals';
+import { SweepPlanFailure, withdrawalObject } from '../domain/withdrawals';
+import { broadcastOnce, type MinedTx, reportStuck, sendTransaction } from './send-transaction';
+import { withdrawalSweepsWorkflow } from './withdrawal-sweeps';
 
 const {
   reserveWithdrawal,
@@ -13,7 +27,6 @@ const {
   completeWithdrawal,
   releaseWithdrawal,
   markSweepMined,
-  recordGasSpent,
   publishEvent,
 } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -21,11 +34,10 @@ const {
 });
 // Chain I/O retries for as long as the node (or the hot address's gas) is missing: once a
 // transaction is signed it must eventually be sent, or its nonce would block every later one.
-const { ensureHotGas, signTransaction, prepareGasTopUp, broadcastTransaction, checkTransaction, replaceTransaction } =
-  proxyActivities<Activities>({
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  });
+const { ensureHotGas, signTransaction, prepareGasTopUp, broadcastTransaction } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 // Planning retries while the chain view catches up with the ledger, then gives up: nothing has
 // been signed yet, so failing releases the reservation safely.
 const { planSweep } = proxyActivities<Activities>({
@@ -34,13 +46,34 @@ const { planSweep } = proxyActivities<Activities>({
 });
 
 /**
+ * Histories recorded before it replay the old path: sweeps inline, every block checked, no
+ * continue-as-new. New runs sweep in a child workflow, wait for leased addresses, back off while a
+ * transaction is pending, report one that more fee would not help, and continue as new.
+ */
+const PATCH_BOUNDED = 'withdrawal-bounded';
+/** How long a plan waits for other withdrawals' sweeps to release the addresses it needs. */
+const LEASE_WAIT_MS = 30_000;
+const MAX_LEASE_WAITS = 120;
+
+/** What a withdrawal carries into its next run when it continues as new while its transfer is pending. */
+export interface WithdrawalResume {
+  state: WithdrawalSnapshot;
+  sequence: number;
+}
+
+const isLeaseWait = (err: unknown) =>
+  err instanceof ActivityFailure &&
+  err.cause instanceof ApplicationFailure &&
+  err.cause.type === SweepPlanFailure.addressesLeased;
+
+/**
  * One withdrawal: reserve the amount against the available balance, gather the tokens on the
  * merchant's hot address (sweeping deposit addresses, topping up their gas first), then sign, send
  * and confirm exactly one transfer. Every transaction is signed once and stored before it is sent,
  * so retries and worker crashes re-send the same bytes instead of paying twice.
  */
-export async function withdrawalWorkflow(input: WithdrawalInput): Promise<WithdrawalSnapshot> {
-  let state: WithdrawalSnapshot = {
+export async function withdrawalWorkflow(input: WithdrawalInput, resume?: WithdrawalResume): Promise<WithdrawalSnapshot> {
+  let state: WithdrawalSnapshot = resume?.state ?? {
     ...input,
     status: 'pending',
     txHash: null,
@@ -48,7 +81,7 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     completedAt: null,
     version: 1,
   };
-  let sequence = 0;
+  let sequence = resume?.sequence ?? 0;
   setHandler(withdrawalSnapshotQuery, () => state);
   setHandler(withdrawalDecidedUpdate, async () => {
     await condition(() => state.status !== 'pending');
@@ -88,33 +121,54 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
   const payment = (recipient: string, amount: string) =>
     input.contract ? { to: input.contract, tokenTransfer: { recipient, amount } } : { to: recipient, value: amount };
 
-  /** Broadcasts a stored transaction and waits for `confirmations`, replacing it with higher fees while it is stuck. */
-  const send = async (
+  const send = (
     purpose: string,
     signer: typeof hotSigner,
     confirmations: number,
-    onMined?: (s: Extract<TxStatus, { mined: true }>) => Promise<void>,
-  ) => {
-    await broadcastTransaction(purpose);
-    let pendingSince = Date.now();
-    for (;;) {
-      const s = await checkTransaction(purpose);
-      if (s.mined) {
-        await onMined?.(s);
-        if (s.confirmations >= confirmations) {
-          await recordGasSpent({ purpose, withdrawal: input, nativeSymbol: input.nativeSymbol, gasCost: s.gasCost });
-          return s;
-        }
-        await sleep(Math.max(confirmations - s.confirmations, 1) * input.blockTimeMs);
-        continue;
-      }
-      if (Date.now() - pendingSince >= input.stuckAfterMs) {
-        await replaceTransaction({ purpose, signer });
-        pendingSince = Date.now();
-      }
-      await sleep(input.blockTimeMs);
+    bounded: boolean,
+    onMined?: (s: MinedTx) => Promise<void>,
+  ) =>
+    sendTransaction({
+      purpose,
+      signer,
+      confirmations,
+      withdrawal: input,
+      bounded,
+      onMined,
+      onStuck: reportStuck(state, purpose),
+    });
+
+  /** Signs (once), sends and confirms the one outgoing transfer; the run continues as new while it waits too long. */
+  const sendWithdrawal = async (bounded: boolean) => {
+    if (!resume) await transition('signing');
+    const purpose = `withdrawal:${input.id}:transfer`;
+    const signed = await signTransaction({
+      purpose,
+      network: input.network,
+      signer: hotSigner,
+      ...payment(input.toAddress, input.amount),
+    });
+    if (!resume) {
+      // A node refusing it (the hot address cannot pay, a lower nonce is missing) leaves the
+      // withdrawal in `signing`; the checks below keep sending it and tell the operator why.
+      if (!bounded) await broadcastTransaction(purpose);
+      if (!bounded || (await broadcastOnce(purpose))) await transition('broadcast', { txHash: signed.hash });
     }
+    const mined = await send(purpose, hotSigner, input.requiredConfirmations, bounded, async (s) => {
+      if (state.status !== 'confirming' || state.txHash !== s.hash) await transition('confirming', { txHash: s.hash });
+    });
+    if (!mined.mined && mined.reason === 'history') {
+      return continueAsNew<typeof withdrawalWorkflow>(input, { state, sequence });
+    }
+    if (!mined.mined) return fail(`transfer ${signed.hash} can never be mined: another transaction used its nonce`);
+    if (!mined.success) return fail(`transfer ${mined.hash} reverted`);
+    await completeWithdrawal(input);
+    await transition('completed', { txHash: mined.hash, completedAt: new Date().toISOString() }, 'withdrawal.completed');
+    return state;
   };
+
+  // Only bounded runs continue as new, and only while their transfer is pending.
+  if (resume) return sendWithdrawal(true);
 
   const { reserved } = await reserveWithdrawal(input);
   if (!reserved) {
@@ -133,11 +187,20 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
   }
   await transition('reserved', {}, 'withdrawal.created');
 
+  const bounded = patched(PATCH_BOUNDED);
   let plan;
-  try {
-    plan = await planSweep(input);
-  } catch {
-    return fail('the deposit addresses do not hold the tokens the ledger shows');
+  for (let waits = 0; ; waits++) {
+    try {
+      plan = await planSweep(input);
+      break;
+    } catch (err) {
+      // Other withdrawals own the addresses holding the money until their sweeps are mined.
+      if (bounded && isLeaseWait(err) && waits < MAX_LEASE_WAITS) {
+        await sleep(LEASE_WAIT_MS);
+        continue;
+      }
+      return fail('the deposit addresses do not hold the tokens the ledger shows');
+    }
   }
   await ensureHotGas({ network: input.network, merchantId: input.merchantId, livemode: input.livemode });
 
@@ -146,7 +209,14 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
   // reorg could drop it after the next one was built on it (a sweep that cannot pay its gas, a gap in
   // the hot address's nonces) and nothing would ever send it again; at the network's depth it is final.
   const internalConfirmations = patched('reorg-safe-internal-transactions') ? input.requiredConfirmations : 1;
-  for (const sweep of plan.sweeps) {
+  if (bounded && plan.sweeps.length) {
+    const swept = await executeChild(withdrawalSweepsWorkflow, {
+      workflowId: `${workflowInfo().workflowId}-sweeps`,
+      args: [{ withdrawal: state, hotAddress: plan.hotAddress, confirmations: internalConfirmations }],
+    });
+    if (swept.failed.length) return fail(`sweep ${swept.failed[0]} reverted or can never be mined`);
+  }
+  for (const sweep of bounded ? [] : plan.sweeps) {
     const sweepSigner = { merchantId: input.merchantId, livemode: input.livemode, index: sweep.derivationIndex };
     const transfer = await signTransaction({
       purpose: `sweep:${sweep.id}:transfer`,
@@ -162,27 +232,13 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
       target: sweep.from,
       needed: transfer.maxGasCost ?? transfer.maxCost,
     });
-    if (topUp) await send(topUp.purpose, hotSigner, internalConfirmations);
-    const swept = await send(transfer.purpose, sweepSigner, internalConfirmations);
+    if (topUp) await send(topUp.purpose, hotSigner, internalConfirmations, false);
+    const swept = await send(transfer.purpose, sweepSigner, internalConfirmations, false);
+    // Legacy runs never give up on a transaction, so it is mined here.
+    if (!swept.mined) throw ApplicationFailure.nonRetryable('legacy sweep returned unmined');
     await markSweepMined({ sweepId: sweep.id, reverted: !swept.success });
     if (!swept.success) return fail(`sweep ${swept.hash} reverted`);
   }
 
-  await transition('signing');
-  const purpose = `withdrawal:${input.id}:transfer`;
-  const signed = await signTransaction({
-    purpose,
-    network: input.network,
-    signer: hotSigner,
-    ...payment(input.toAddress, input.amount),
-  });
-  await broadcastTransaction(purpose);
-  await transition('broadcast', { txHash: signed.hash });
-  const mined = await send(purpose, hotSigner, input.requiredConfirmations, async (s) => {
-    if (state.status === 'broadcast' || state.txHash !== s.hash) await transition('confirming', { txHash: s.hash });
-  });
-  if (!mined.success) return fail(`transfer ${mined.hash} reverted`);
-  await completeWithdrawal(input);
-  await transition('completed', { txHash: mined.hash, completedAt: new Date().toISOString() }, 'withdrawal.completed');
-  return state;
+  return sendWithdrawal(bounded);
 }

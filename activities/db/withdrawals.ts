@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { WithdrawalInput, WithdrawalSnapshot } from '../../domain/withdrawals';
+import type { PlannedSweep, WithdrawalInput, WithdrawalSnapshot } from '../../domain/withdrawals';
 import { Account, post } from './ledger';
 import { inTransaction } from './pool';
 
@@ -95,6 +95,16 @@ export function createWithdrawalStore(pool: Pool) {
         );
         await db.query('DELETE FROM address_leases WHERE sweep_id = ANY($1)', [abandoned.rows.map((r) => r.id)]);
       });
+    },
+
+    /** A page of the withdrawal's planned sweeps that are not mined yet, in plan order. */
+    async listOpenSweeps(input: { withdrawalId: string; limit: number }): Promise<PlannedSweep[]> {
+      const rows = await pool.query<{ id: string; from_address: string; derivation_index: number; amount: string }>(
+        `SELECT id, from_address, derivation_index, amount::text FROM sweeps WHERE withdrawal_id = $1 AND NOT mined
+         ORDER BY created_at, id LIMIT $2`,
+        [input.withdrawalId, input.limit],
+      );
+      return rows.rows.map((s) => ({ id: s.id, from: s.from_address, derivationIndex: s.derivation_index, amount: s.amount }));
     },
 
     /** A mined sweep (moved or reverted) settles its address: the lease goes, the next plan sees the new balance. */

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { isError, type JsonRpcProvider, Transaction, Wallet } from 'ethers';
 import type { Pool, PoolClient } from 'pg';
-import type { SignedTxSummary, TxStatus } from '../../domain/withdrawals';
+import { type SignedTxSummary, StuckReason, type TxDiagnosis, type TxStatus } from '../../domain/withdrawals';
 import { erc20Interface } from '../chain/erc20';
 import type { ChainProviders } from '../chain/providers';
 import { inTransaction } from '../db/pool';
@@ -219,7 +219,52 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
     return summary(stored);
   }
 
-  return { signTransaction, broadcastTransaction, checkTransaction, replaceTransaction };
+  /**
+   * Tells why a transaction that offers what blocks ask is still unmined: its sender cannot pay for
+   * it (or for a lower nonce it waits behind), a lower nonce is missing, or its nonce was used by
+   * another transaction (one sent outside Settle, say), after which it can never be mined.
+   */
+  async function diagnoseTransaction(purpose: string): Promise<TxDiagnosis> {
+    const rows = await attempts(purpose);
+    const last = rows[rows.length - 1];
+    if (!last) throw ApplicationFailure.nonRetryable(`no signed transaction for ${purpose}`, 'UnknownPurpose');
+    const provider = chains.get(last.network);
+    const [chainNonce, balance] = await Promise.all([
+      provider.getTransactionCount(last.from_address, 'latest'),
+      provider.getBalance(last.from_address),
+    ]);
+    // Read after the nonce: an attempt mined in between is seen here, not mistaken for a lost nonce.
+    if (await minedAttempt(provider, rows)) return { mined: true };
+    const nonce = Number(last.nonce);
+    // Everything the sender still has to pay for, from its next nonce on chain up to this one.
+    const queued = await pool.query<{ raw: string }>(
+      `SELECT DISTINCT ON (nonce) raw FROM signed_transactions
+       WHERE network = $1 AND from_address = $2 AND nonce >= $3 AND nonce <= $4 ORDER BY nonce, attempt DESC`,
+      [last.network, last.from_address, chainNonce, nonce],
+    );
+    const required = queued.rows
+      .map((r) => Transaction.from(r.raw))
+      .reduce((sum, tx) => sum + tx.gasLimit * (tx.maxFeePerGas ?? tx.gasPrice ?? 0n) + tx.value, 0n);
+    const reason: StuckReason =
+      chainNonce > nonce
+        ? StuckReason.nonceTaken
+        : balance < required
+          ? StuckReason.unfunded
+          : chainNonce < nonce
+            ? StuckReason.nonceGap
+            : StuckReason.waiting;
+    return {
+      mined: false,
+      reason,
+      address: last.from_address,
+      balance: balance.toString(),
+      required: required.toString(),
+      nonce,
+      chainNonce,
+    };
+  }
+
+  return { signTransaction, broadcastTransaction, checkTransaction, replaceTransaction, diagnoseTransaction };
 }
 
 async function minedAttempt(provider: JsonRpcProvider, rows: StoredRow[]) {

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Contract } from 'ethers';
 import type { Pool, PoolClient } from 'pg';
-import type { SweepPlan, WithdrawalInput } from '../../domain/withdrawals';
+import { type SweepPlan, SweepPlanFailure, type WithdrawalInput } from '../../domain/withdrawals';
 import { erc20Interface } from '../chain/erc20';
 import type { ChainProviders } from '../chain/providers';
 import { inTransaction } from '../db/pool';
@@ -127,9 +127,6 @@ export function createPlanSweep(pool: Pool, chains: ChainProviders, wallet: HdWa
     });
   };
 }
-
-/** Error types of a plan that cannot be made yet; both are retried, the workflow waits longer for leases. */
-export const SweepPlanFailure = { shortfall: 'SweepShortfall', addressesLeased: 'AddressesLeased' } as const;
 
 /**
  * Takes the address's lease for one sweep. The primary key makes it atomic across plans of every

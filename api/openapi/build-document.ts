@@ -142,6 +142,10 @@ const EVENT_DESCRIPTIONS: Partial<Record<EventType, string>> = {
   'deposit.completed': 'The deposit has reached the required number of confirmations and was credited.',
   'deposit.failed': 'The deposit could not be processed (e.g. a chain reorg removed the transfer).',
   'invoice.paid': 'The invoice received its full amount.',
+  'withdrawal.stuck':
+    'A transaction of the withdrawal offers what blocks ask and is still not mined (its sender cannot pay, a lower nonce is missing); the withdrawal waits, nothing is repriced. `stuck_reason` says why.',
+  'hot_wallet.low_balance':
+    'A hot address holds less native coin than its pending transactions need: fund it and the waiting withdrawals continue.',
 };
 
 function webhookObject(type: EventType) {

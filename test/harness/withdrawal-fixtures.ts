@@ -3,8 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Contract, parseUnits, Wallet, zeroPadValue } from 'ethers';
+import { AbiCoder, Contract, keccak256, parseUnits, toBeHex, Wallet, zeroPadValue } from 'ethers';
 import { erc20Interface, TRANSFER_TOPIC } from '../../activities/chain/erc20';
+import { Account, post } from '../../activities/db/ledger';
+import { inTransaction } from '../../activities/db/pool';
+import { HdWallet } from '../../activities/wallet/hd-wallet';
+import { walletAccount } from '../../activities/wallet/wallet-account';
 import { LOCAL_FAUCET_KEY } from '../../scripts/dev-stack/local-chain';
 import { provisionedBinaries } from '../../scripts/dev-stack/processes';
 import { eventually, type TestStack } from './test-stack';
@@ -161,7 +165,56 @@ export function withdrawalFixtures(current: () => TestStack) {
     return stdout.trim();
   };
 
+  /**
+   * Gives a merchant `count` completed, credited USDT deposits of `amount` base units, each on its
+   * own derived address, the way the watcher would leave them, in seconds rather than hours: the
+   * token balances are written into the test token's storage (`balanceOf` is slot 1), the deposit
+   * rows and their ledger postings into PostgreSQL. Sweeping them is then entirely real.
+   */
+  const fundDepositAddresses = async (merchantId: string, count: number, amount: bigint) => {
+    const stack = current();
+    const wallet = new HdWallet(stack.seed);
+    const account = await walletAccount(stack.pool, merchantId);
+    const addresses: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const index = 1_000_000 + i;
+      const address = wallet.address(account, false, index).toLowerCase();
+      addresses.push(address);
+      const slot = keccak256(AbiCoder.defaultAbiCoder().encode(['address', 'uint256'], [address, 1]));
+      await stack.chain.provider.send('anvil_setStorageAt', [stack.token, slot, toBeHex(amount, 32)]);
+      const depositId = `dep_bulk_${merchantId}_${i}`;
+      await inTransaction(stack.pool, async (db) => {
+        await db.query(
+          `INSERT INTO addresses (network, address, merchant_id, livemode, derivation_index, owner_type, owner_id)
+           VALUES ('local', $1, $2, false, $3, 'customer', $4)`,
+          [address, merchantId, index, `bulk:${merchantId}:${i}`],
+        );
+        await db.query(
+          `INSERT INTO deposits (id, merchant_id, livemode, network, tx_hash, log_index, block_number, block_hash,
+             from_address, to_address, currency, amount, status, confirmations, detected_at, snapshot)
+           VALUES ($1, $2, false, 'local', $3, 0, 1, $3, $4, $5, 'USDT', $6, 'completed', 100, now(), '{}')`,
+          [depositId, merchantId, keccak256(Buffer.from(depositId)), stack.token, address, amount.toString()],
+        );
+        await post(db, {
+          txnId: `deposit:${depositId}`,
+          merchantId,
+          livemode: false,
+          network: 'local',
+          currency: 'USDT',
+          refType: 'deposit',
+          refId: depositId,
+          entries: [
+            { account: Account.chainInflow, amount: -amount },
+            { account: Account.available, amount },
+          ],
+        });
+      });
+    }
+    return addresses;
+  };
+
   return {
+    fundDepositAddresses,
     runSeedWithdrawSnippet,
     balanceOf,
     transfersTo,
