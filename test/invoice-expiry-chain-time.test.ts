@@ -15,8 +15,8 @@ describe('invoice expiry follows the chain', () => {
   });
   afterAll(async () => stack?.stop());
 
-  test('when a payment is mined before expiry but read only after it, then the invoice is paid on time and never expires', async () => {
-    // Started directly: the API's shortest expiry is a minute, this one is fifteen seconds.
+  /** Started directly: the API's shortest expiry is a minute, this one is fifteen seconds. */
+  async function startInvoice() {
     const input: InvoiceInput = {
       id: `inv_${randomBytes(12).toString('hex')}`,
       merchantId,
@@ -39,6 +39,19 @@ describe('invoice expiry follows the chain', () => {
       taskQueue: paymentTaskQueue(stack.taskQueue, false),
       args: [input],
     });
+    return { input, handle };
+  }
+
+  const eventTypes = async (invoiceId: string) =>
+    eventually(async () => {
+      const rows = await stack.pool.query<{ type: string }>('SELECT type FROM events WHERE object_id = $1 ORDER BY sequence', [
+        invoiceId,
+      ]);
+      return rows.rows.length >= 2 ? rows.rows.map((r) => r.type) : undefined;
+    }, 'the invoice events');
+
+  test('when a payment is mined before expiry but read only after it, then the invoice is paid on time and never expires', async () => {
+    const { input, handle } = await startInvoice();
     const created = await eventually(async () => {
       const s: InvoiceSnapshot = await handle.query(invoiceSnapshotQuery);
       return s.depositAddress ? s : undefined;
@@ -67,12 +80,60 @@ describe('invoice expiry follows the chain', () => {
       90_000,
     );
     expect(paid.paidLate).toBe(false);
-    const events = await eventually(async () => {
-      const rows = await stack.pool.query<{ type: string }>('SELECT type FROM events WHERE object_id = $1 ORDER BY sequence', [
-        input.id,
-      ]);
-      return rows.rows.length >= 2 ? rows.rows.map((r) => r.type) : undefined;
-    }, 'the invoice events');
+    const events = await eventTypes(input.id);
     expect(events).toEqual(['invoice.created', 'invoice.paid']);
+  });
+
+  test('when the watcher has read past expiry but the deposit has not reported yet, then the invoice waits for it and is paid', async () => {
+    const { input, handle } = await startInvoice();
+    const created = await eventually(async () => {
+      const s: InvoiceSnapshot = await handle.query(invoiceSnapshotQuery);
+      return s.depositAddress ? s : undefined;
+    }, 'the invoice address');
+
+    // A busy worker, held still: the deposit workflow cannot record its deposit, so it cannot tell
+    // the invoice either, while the watcher reads the payment's block and moves its cursor past it.
+    const hold = await stack.pool.connect();
+    await hold.query('BEGIN');
+    await hold.query('LOCK TABLE deposits IN EXCLUSIVE MODE');
+    try {
+      const txHash = await stack.sendToken(created.depositAddress!, parseUnits('4', 18));
+      const block = (await stack.chain.provider.getTransactionReceipt(txHash))!.blockNumber;
+      await eventually(async () => {
+        const r = await stack.pool.query<{ next_block: string }>("SELECT next_block FROM chain_cursors WHERE network = 'local'");
+        return Number(r.rows[0]?.next_block) > block ? true : undefined;
+      }, 'the watcher to read past the payment');
+      // The invoice has asked the chain after expiry at least once: it has made its decision.
+      await eventually(
+        async () => {
+          const events = (await handle.fetchHistory()).events ?? [];
+          const asked = new Set(
+            events
+              .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'chainScannedPast')
+              .map((e) => String(e.eventId)),
+          );
+          const answered = events.some((e) => asked.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)));
+          return answered ? true : undefined;
+        },
+        'the invoice to consider expiring',
+        60_000,
+      );
+      expect((await handle.query(invoiceSnapshotQuery)).status).toBe('pending');
+    } finally {
+      await hold.query('COMMIT');
+      hold.release();
+    }
+
+    await stack.mine(3);
+    const paid = await eventually(
+      async () => {
+        const s: InvoiceSnapshot = await handle.query(invoiceSnapshotQuery);
+        return s.status === 'paid' ? s : undefined;
+      },
+      'the invoice to be paid',
+      120_000,
+    );
+    expect(paid.paidLate).toBe(false);
+    expect(await eventTypes(input.id)).toEqual(['invoice.created', 'invoice.paid']);
   });
 });

@@ -120,7 +120,11 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnaps
     // A payment mined before expiry may not be read yet (a watcher behind, a node down): expire
     // only once the chain up to the expiry has been read, or the monitoring window is over.
     if (expiring && state.status === 'pending' && Date.now() < monitorUntil && patched(PATCH_EXPIRY_WAITS_FOR_CHAIN)) {
-      waitingForChain = !(await chainScannedPast({ network: state.network, at: state.expiresAt }));
+      waitingForChain = !(await chainScannedPast({
+        network: state.network,
+        at: state.expiresAt,
+        invoice: { id: state.id, currency: state.currency, known: state.deposits.map((d) => d.depositId) },
+      }));
       if (waitingForChain) ({ snapshot, events } = { snapshot: state, events: [] });
     } else {
       waitingForChain = false;

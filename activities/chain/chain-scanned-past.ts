@@ -1,14 +1,32 @@
 import type { Pool } from 'pg';
+import { unreportedSightings } from '../db/deposit-sightings';
 import type { ChainProviders } from './providers';
+
+export interface ChainScannedPastInput {
+  network: string;
+  at: string;
+  /** The asking invoice, its currency and the deposits it has heard of (absent from older workflow code). */
+  invoice?: { id: string; currency: string; known: string[] };
+}
 
 /**
  * Whether the chain watcher has read every block up to time `at` on a network: it stored a block
  * timestamped at or after `at`, or it has caught up with the node's head. An invoice asks before
  * expiring, so a payment mined in time but not yet read cannot turn it expired. A node that does
- * not answer means "not yet"; a network nobody watches has nothing to wait for.
+ * not answer means "not yet"; a network nobody watches has nothing to wait for. A transfer the
+ * watcher saw in time whose deposit has not reported to the invoice yet also means "not yet".
  */
 export function createChainScannedPast(pool: Pool, chains: ChainProviders) {
-  return async function chainScannedPast(input: { network: string; at: string }): Promise<boolean> {
+  return async function chainScannedPast(input: ChainScannedPastInput): Promise<boolean> {
+    if (input.invoice) {
+      const unreported = await unreportedSightings(pool, {
+        invoiceId: input.invoice.id,
+        currency: input.invoice.currency,
+        known: input.invoice.known,
+        at: input.at,
+      });
+      if (unreported.length) return false;
+    }
     const stored = await pool.query('SELECT 1 FROM chain_blocks WHERE network = $1 AND timestamp >= $2 LIMIT 1', [
       input.network,
       input.at,

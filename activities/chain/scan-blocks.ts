@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import type { DepositInput } from '../../domain/payments';
 import { workflowIds } from '../../domain/payments';
 import { crashPoint } from '../crash-points';
+import { recordSighting } from '../db/deposit-sightings';
 import { inTransaction } from '../db/pool';
 import { erc20Interface, topicToAddress } from './erc20';
 import { fetchBlocks, type ScannedBlock } from './fetch-blocks';
@@ -147,7 +148,7 @@ export function createScanBlocks(
         ? chains.registry.tokenByContract(network, c.contract)
         : chains.registry.currency(network, network.native.symbol);
       if (!currency) continue;
-      await startDeposit({
+      const deposit: DepositInput = {
         id: workflowIds.deposit(networkId, c.txHash, c.logIndex),
         network: networkId,
         txHash: c.txHash.toLowerCase(),
@@ -168,7 +169,10 @@ export function createScanBlocks(
         requiredConfirmations: network.confirmations,
         blockTimeMs: network.blockTimeMs,
         detectedAt,
-      });
+      };
+      // Before the cursor passes this block, so an invoice never expires unaware of a payment in it.
+      await recordSighting(pool, deposit);
+      await startDeposit(deposit);
       depositsStarted++;
       heartbeat();
     }
