@@ -31,6 +31,11 @@ export const NetworkConfig = z.object({
    * alike: the gas policy's ceiling, so a stuck transaction is never repriced without bound.
    */
   maxFeePerGas: z.string().regex(/^\d+$/).optional(),
+  /**
+   * How long a transaction may stay unmined before Settle looks at it: re-signed with higher fees
+   * if underpriced, otherwise diagnosed and reported (`withdrawal.stuck`). Default: 20 blocks, at least a minute.
+   */
+  stuckAfterMs: z.number().int().positive().optional(),
   native: z.object({ symbol: z.string(), decimals: z.number().int(), minWithdrawal: MinWithdrawal }),
   tokens: z.array(TokenConfig),
 });

@@ -144,6 +144,7 @@ describe('operability', () => {
     expect(workerMetrics).toMatch(/settle_watcher_lag_blocks\{[^}]*network="local"[^}]*\} \d+/);
     expect(workerMetrics).toMatch(/settle_webhook_attempts\{[^}]*outcome="failed"/);
     expect(workerMetrics).toContain('settle_withdrawals_in_flight');
+    expect(workerMetrics).toContain('settle_withdrawals_stuck');
 
     // Everything the run created that must stay secret, against every log line the API wrote.
     const secrets = [merchant.key, merchant.callbackSecret, merchant.callbackSecretTest, endpoint.body.data.secret, stack.seed];

@@ -59,6 +59,21 @@ export function registerPaymentGauges(
     },
   });
   new Gauge({
+    name: 'settle_withdrawals_stuck',
+    help: 'Withdrawals in flight that reported a transaction more fee would not help (withdrawal.stuck), by network and reason',
+    labelNames: ['network', 'reason'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await pool.query<{ network: string; reason: string; n: number }>(
+        `SELECT w.network, e.body::jsonb -> 'data' ->> 'stuck_reason' AS reason, count(DISTINCT w.id)::int AS n
+         FROM withdrawals w JOIN events e ON e.object_id = w.id AND e.type = 'withdrawal.stuck'
+         WHERE w.status NOT IN ('completed', 'failed', 'rejected') GROUP BY 1, 2`,
+      );
+      for (const r of rows.rows) this.set({ network: r.network, reason: r.reason }, r.n);
+    },
+  });
+  new Gauge({
     name: 'settle_webhook_attempts',
     help: 'Webhook delivery attempts so far, by outcome (a counter kept in PostgreSQL)',
     labelNames: ['outcome'],

@@ -82,22 +82,30 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
     const data = req.tokenTransfer
       ? erc20Interface.encodeFunctionData('transfer', [req.tokenTransfer.recipient, BigInt(req.tokenTransfer.amount)])
       : (req.data ?? '0x');
-    const [fees, gasLimit, pendingCount] = await Promise.all([
+    const [fees, gasLimit, pendingCount, minedCount] = await Promise.all([
       currentFees(provider).then((f) => capFees(f, network.maxFeePerGas)),
       estimateGasLimit(provider, { from, to: req.to, data, value }),
       provider.getTransactionCount(from, 'pending'),
+      provider.getTransactionCount(from, 'latest'),
     ]);
 
     return inTransaction(pool, async (db) => {
       await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sign:${req.purpose}`]);
       const raced = await attempts(req.purpose, db);
       if (raced.length) return summary(raced[raced.length - 1]!);
-      // The node's pending count seeds the counter once; afterwards Settle's own count is the truth.
+      // The node's pending count seeds the counter once; afterwards Settle's own count is the truth,
+      // except that a nonce the chain has mined is never handed out again: a transaction sent from
+      // the address outside Settle moves the counter past it. Under the row lock, so two workers
+      // resynchronising at once still hand out each nonce once.
       await db.query('INSERT INTO nonces (network, address, next_nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
         req.network,
         from,
         pendingCount,
       ]);
+      await db.query(
+        'UPDATE nonces SET next_nonce = $3 WHERE network = $1 AND address = $2 AND next_nonce < $3',
+        [req.network, from, minedCount],
+      );
       const nonceRow = await db.query<{ next_nonce: string }>(
         'SELECT next_nonce FROM nonces WHERE network = $1 AND address = $2 FOR UPDATE',
         [req.network, from],

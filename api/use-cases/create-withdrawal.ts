@@ -75,7 +75,7 @@ export async function createWithdrawal(
       createdAt,
       requiredConfirmations: network.confirmations,
       blockTimeMs: network.blockTimeMs,
-      stuckAfterMs: Math.max(network.blockTimeMs * STUCK_AFTER_BLOCKS, STUCK_AFTER_MIN_MS),
+      stuckAfterMs: network.stuckAfterMs ?? Math.max(network.blockTimeMs * STUCK_AFTER_BLOCKS, STUCK_AFTER_MIN_MS),
       requestFingerprint: fingerprint,
     };
     let closed = false;

@@ -49,6 +49,8 @@ export interface StackOptions {
   checkout?: Partial<CheckoutSettings>;
   /** Per-key API rate limits; off unless given, so tests that create many objects measure what they mean to. */
   rateLimits?: RateLimits;
+  /** How long a withdrawal's transaction may stay unmined before it is repriced or reported (network `stuckAfterMs`). */
+  stuckAfterMs?: number;
 }
 
 /**
@@ -61,6 +63,8 @@ export class TestStack {
   private server?: Server;
   apiUrl = '';
   databaseUrl = '';
+  /** Where the Temporal server listens, for tests that open connections of their own (a second worker). */
+  temporalAddress = '';
   readonly seed = randomBytes(32).toString('hex');
   readonly taskQueue = `settle-${randomBytes(4).toString('hex')}`;
   /** The proxy Settle's chain reads go through, when `hostileRpc` was given. */
@@ -119,6 +123,7 @@ export class TestStack {
       options.timeSkipping ? undefined : temporal,
     );
     stack.databaseUrl = url.toString();
+    stack.temporalAddress = temporal.address;
     stack.rpc = rpc || undefined;
     await stack.startWorker();
     await stack.startApi();
@@ -255,6 +260,7 @@ function testRegistry(rpcUrl: string, token: string, options: StackOptions): Net
             rpcUrls: [rpcUrl],
             confirmations: options.confirmations ?? 3,
             blockTimeMs: options.blockTimeMs ?? 200,
+            ...(options.stuckAfterMs ? { stuckAfterMs: options.stuckAfterMs } : {}),
             tokens: n.tokens.map((t) => ({ ...t, address: token, decimals: options.tokenDecimals ?? 18 })),
           }
         : n,

@@ -1,0 +1,245 @@
+import { NativeConnection } from '@temporalio/worker';
+import { readFileSync } from 'node:fs';
+import { Wallet } from 'ethers';
+import { ChainProviders } from '../activities/chain/providers';
+import { createPool } from '../activities/db/pool';
+import { createTransactionActivities } from '../activities/signing/transactions';
+import { signerKey } from '../activities/signing/signer-keys';
+import { HdWallet } from '../activities/wallet/hd-wallet';
+import { LOCAL_FAUCET_KEY } from '../scripts/dev-stack/local-chain';
+import { createSettleWorker } from '../worker/create-worker';
+import { TestStack, eventually } from './harness/test-stack';
+import { units, withdrawalFixtures } from './harness/withdrawal-fixtures';
+
+const SLOW = 300_000;
+
+/**
+ * Withdrawals whose hot address cannot pay, whose nonce another transaction took, and two workers
+ * sending for one merchant, on Anvil, the Temporal dev server and PostgreSQL.
+ */
+describe('withdrawal gas and nonces', () => {
+  let stack: TestStack;
+  let chains: ChainProviders;
+  let mining = true;
+  let miner: NodeJS.Timeout;
+
+  beforeAll(async () => {
+    // Transactions are looked at after 1.5 s unmined instead of a minute.
+    stack = await TestStack.start({ watch: true, confirmations: 2, stuckAfterMs: 1_500 });
+    chains = new ChainProviders(stack.registry);
+    miner = setInterval(() => {
+      if (mining) stack.mine(1).catch(() => undefined);
+    }, 250);
+  });
+  afterAll(async () => {
+    clearInterval(miner);
+    chains?.destroy();
+    await stack?.stop();
+  });
+
+  const { transfersTo, balanceOf, payInvoice, waitForStatus, tokensOnChain } = withdrawalFixtures(() => stack);
+  const faucet = () => new Wallet(LOCAL_FAUCET_KEY, stack.chain.provider);
+
+  /** A merchant whose hot address already holds tokens (a first withdrawal swept a 50 deposit whole). */
+  const merchantWithTokensOnHot = async () => {
+    const m = await stack.merchant({ feePolicy: { type: 'none' } });
+    await payInvoice(m.key, '50');
+    const first = await stack.api('POST', '/v1/withdraw', m.key, { amount: '10', to_address: Wallet.createRandom().address });
+    await waitForStatus(m.key, first.body.id, 'completed');
+    const hot = await stack.pool.query<{ address: string }>(
+      "SELECT address FROM addresses WHERE merchant_id = $1 AND owner_type = 'hot'",
+      [m.id],
+    );
+    const wallet = new HdWallet(stack.seed);
+    const tx = createTransactionActivities(stack.pool, chains, wallet);
+    const signer = { merchantId: m.id, livemode: false, index: 0 };
+    return { ...m, hot: hot.rows[0]!.address, wallet, tx, signer };
+  };
+
+  /** A hot-address transaction worth more than the address holds: it takes the next nonce and cannot be sent. */
+  const signUnfundable = async (m: Awaited<ReturnType<typeof merchantWithTokensOnHot>>, name: string, value: bigint) => {
+    const blocker = await m.tx.signTransaction({
+      purpose: `test:${m.id}:${name}`,
+      network: 'local',
+      signer: m.signer,
+      to: Wallet.createRandom().address,
+      value: value.toString(),
+    });
+    await expect(m.tx.broadcastTransaction(blocker.purpose)).rejects.toThrow();
+    return blocker;
+  };
+
+  const eventsOf = async (types: string[], objectIds: string[]) =>
+    (
+      await stack.pool.query<{ type: string; body: string }>(
+        'SELECT type, body FROM events WHERE type = ANY($1) AND object_id = ANY($2)',
+        [types, objectIds],
+      )
+    ).rows;
+
+  const ledgerSums = async (merchantId: string) => {
+    const rows = await stack.pool.query<{ account: string; sum: string }>(
+      "SELECT account, sum(amount)::text AS sum FROM ledger_entries WHERE merchant_id = $1 AND currency = 'USDT' GROUP BY account",
+      [merchantId],
+    );
+    return Object.fromEntries(rows.rows.map((r) => [r.account, BigInt(r.sum)]));
+  };
+
+  test(
+    'when the hot address cannot pay for a lower nonce, then the withdrawal waits unrepriced with withdrawal.stuck and hot_wallet.low_balance raised, and completes once the address is funded',
+    async () => {
+      const m = await merchantWithTokensOnHot();
+      const blocker = await signUnfundable(m, 'blocker', units('1000'));
+
+      const recipient = Wallet.createRandom().address;
+      const created = await stack.api('POST', '/v1/withdraw', m.key, { amount: '10', to_address: recipient });
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+
+      const events = await eventually(
+        async () => {
+          const rows = await eventsOf(['withdrawal.stuck', 'hot_wallet.low_balance'], [id, `local:${m.hot}`]);
+          return rows.length >= 2 ? rows : undefined;
+        },
+        'the operator events',
+        120_000,
+      );
+      const stuck = JSON.parse(events.find((e) => e.type === 'withdrawal.stuck')!.body);
+      expect(stuck.data).toMatchObject({ id, stuck_reason: 'unfunded', stuck_transaction: { nonce: blocker.nonce + 1 } });
+      const low = JSON.parse(events.find((e) => e.type === 'hot_wallet.low_balance')!.body);
+      expect(low.data).toMatchObject({ object: 'hot_wallet', address: m.hot, currency: 'ETH' });
+      expect(Number(low.data.required)).toBeGreaterThan(1000);
+
+      // Waiting, not final, and nothing re-signed: more fee would only have cost more.
+      const waiting = await stack.api('GET', `/v1/withdrawals/${id}`, m.key);
+      expect(['signing', 'broadcast']).toContain(waiting.body.data.status);
+      const attempts = () =>
+        stack.pool.query('SELECT attempt FROM signed_transactions WHERE purpose = $1', [`withdrawal:${id}:transfer`]);
+      expect((await attempts()).rowCount).toBe(1);
+
+      await (await faucet().sendTransaction({ to: m.hot, value: units('1100') })).wait();
+      await m.tx.broadcastTransaction(blocker.purpose);
+      const done = await waitForStatus(m.key, id, 'completed');
+      const logs = await transfersTo(recipient);
+      expect(logs).toHaveLength(1);
+      expect(BigInt(logs[0]!.data)).toBe(units('10'));
+      expect(done.transaction_hash).toMatch(/^0x[0-9a-f]{64}$/);
+      expect((await attempts()).rowCount).toBe(1);
+      const sums = await ledgerSums(m.id);
+      expect(sums['merchant:available']).toBe(units('30'));
+      expect(sums['merchant:reserved'] ?? 0n).toBe(0n);
+      expect(await tokensOnChain(m.id)).toBe(-sums['external:chain_inflow']! - sums['external:chain_outflow']!);
+    },
+    SLOW,
+  );
+
+  test(
+    'when another transaction takes the nonce of a waiting transfer, then the withdrawal fails and its reservation is released exactly once',
+    async () => {
+      const m = await merchantWithTokensOnHot();
+      // More than the faucet funding above ever gives it: this one stays unfundable.
+      const blocker = await signUnfundable(m, 'blocker', units('100000'));
+      const recipient = Wallet.createRandom().address;
+      const created = await stack.api('POST', '/v1/withdraw', m.key, { amount: '10', to_address: recipient });
+      const id = created.body.id as string;
+      await eventually(
+        async () => ((await eventsOf(['withdrawal.stuck'], [id])).length ? true : undefined),
+        'the withdrawal to be reported stuck',
+        120_000,
+      );
+
+      // Sent with the hot key outside Settle: both nonces are used, the transfer can never be mined.
+      const outside = new Wallet((await signerKey(stack.pool, m.wallet, m.signer)).privateKey, stack.chain.provider);
+      mining = false;
+      await stack.chain.provider.send('evm_setAutomine', [false]);
+      try {
+        const fee = { maxFeePerGas: 100_000_000_000n, maxPriorityFeePerGas: 50_000_000_000n, gasLimit: 21_000n };
+        await outside.sendTransaction({ to: m.hot, value: 0n, nonce: blocker.nonce, ...fee });
+        await outside.sendTransaction({ to: m.hot, value: 0n, nonce: blocker.nonce + 1, ...fee });
+        await stack.mine(1);
+      } finally {
+        await stack.chain.provider.send('evm_setAutomine', [true]);
+        mining = true;
+      }
+
+      const failed = await eventually(
+        async () => {
+          const r = await stack.api('GET', `/v1/withdrawals/${id}`, m.key);
+          return r.body.data?.status === 'failed' ? r.body.data : undefined;
+        },
+        'the withdrawal to fail',
+        120_000,
+      );
+      expect(failed.failure_reason).toMatch(/can never be mined/);
+      expect(await transfersTo(recipient)).toHaveLength(0);
+      expect(await balanceOf(recipient)).toBe(0n);
+      const releases = await stack.pool.query('SELECT DISTINCT txn_id FROM ledger_entries WHERE ref_id = $1', [id]);
+      expect(releases.rows.map((r) => r.txn_id).sort()).toEqual([`withdrawal:${id}:release`, `withdrawal:${id}:reserve`]);
+      const sums = await ledgerSums(m.id);
+      expect(sums['merchant:available']).toBe(units('40'));
+      expect(sums['merchant:reserved'] ?? 0n).toBe(0n);
+      const events = (await eventsOf(['withdrawal.failed'], [id])).length;
+      expect(events).toBe(1);
+    },
+    SLOW,
+  );
+
+  test(
+    'when two workers send withdrawals of one merchant after a transaction left its hot address outside Settle, then each is exactly one transfer and no nonce is used twice',
+    async () => {
+      const m = await merchantWithTokensOnHot();
+      await payInvoice(m.key, '40');
+      const outside = new Wallet((await signerKey(stack.pool, m.wallet, m.signer)).privateKey, stack.chain.provider);
+      const sentOutside = await (await outside.sendTransaction({ to: m.hot, value: 0n })).wait();
+      const outsideNonce = (await stack.chain.provider.getTransaction(sentOutside!.hash))!.nonce;
+
+      // A second worker process's worth: its own PostgreSQL pool and Temporal connection, the same queues.
+      const pool = createPool(stack.databaseUrl, 10);
+      const connection = await NativeConnection.connect({ address: stack.temporalAddress });
+      const second = await createSettleWorker({
+        connection,
+        clientConnection: stack.connection,
+        namespace: stack.namespace,
+        taskQueue: stack.taskQueue,
+        pool,
+        registry: stack.registry,
+        masterSeedHex: stack.seed,
+        workflowBundle: { code: readFileSync(process.env.SETTLE_TEST_WORKFLOW_BUNDLE!, 'utf8') },
+      });
+      const running = second.run();
+      try {
+        const recipients = Array.from({ length: 5 }, () => Wallet.createRandom().address);
+        const created = await Promise.all(
+          recipients.map((to) => stack.api('POST', '/v1/withdraw', m.key, { amount: '12', to_address: to })),
+        );
+        expect(created.map((r) => r.status)).toEqual(recipients.map(() => 201));
+        for (const r of created) await waitForStatus(m.key, r.body.id, 'completed');
+        for (const to of recipients) {
+          const logs = await transfersTo(to);
+          expect(logs).toHaveLength(1);
+          expect(BigInt(logs[0]!.data)).toBe(units('12'));
+        }
+      } finally {
+        second.shutdown();
+        await running;
+        second.close();
+        await connection.close();
+        await pool.end();
+      }
+      const shared = await stack.pool.query(
+        `SELECT network, from_address, nonce FROM signed_transactions
+         GROUP BY network, from_address, nonce HAVING count(DISTINCT purpose) > 1`,
+      );
+      expect(shared.rows).toEqual([]);
+      const reused = await stack.pool.query('SELECT purpose FROM signed_transactions WHERE from_address = $1 AND nonce = $2', [
+        m.hot,
+        outsideNonce,
+      ]);
+      expect(reused.rows).toEqual([]);
+      const sums = await ledgerSums(m.id);
+      expect(sums['merchant:available']).toBe(units('20'));
+      expect(await tokensOnChain(m.id)).toBe(-sums['external:chain_inflow']! - sums['external:chain_outflow']!);
+    },
+    SLOW,
+  );
+});
