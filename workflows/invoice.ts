@@ -5,6 +5,7 @@ import {
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { type EventType } from '../domain/events';
@@ -23,6 +24,7 @@ const CHAIN_POLL_MS = 5_000;
 const PATCH_EXPIRY_WAITS_FOR_CHAIN = 'invoice-expiry-waits-for-chain';
 const PATCH_DUE_BEFORE_WAITING = 'invoice-evaluates-before-waiting';
 const PATCH_UNDERPAID_AFTER_EXPIRY = 'invoice-underpaid-after-expiry';
+const PATCH_CLOCK_FROM_START = 'invoice-expiry-from-execution-start';
 // The creating request waits for these two: as local activities they run inside the first workflow
 // task, with no task-queue round trip each, so the invoice is ready in one task.
 const local = proxyLocalActivities<Activities>({
@@ -35,7 +37,9 @@ const local = proxyLocalActivities<Activities>({
  * then keeps watching until the monitoring window closes so a late payment is recorded as such.
  */
 export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnapshot> {
-  const startedAt = Date.now();
+  // The execution's start time, not the task's clock: a first task retried after a worker crash
+  // must agree with the expiry its first attempt already recorded and returned to the client.
+  const startedAt = patched(PATCH_CLOCK_FROM_START) ? workflowInfo().startTime.getTime() : Date.now();
   const expiresAt = startedAt + input.expiresInSeconds * 1000;
   const monitorUntil = expiresAt + input.monitorWindowSeconds * 1000;
   let state: InvoiceSnapshot = {
