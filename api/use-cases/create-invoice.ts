@@ -81,7 +81,12 @@ export async function createInvoice(
   let snapshot: InvoiceSnapshot;
   if (recorded) {
     // Created before: answer from the workflow while Temporal still has it, else from the record.
-    snapshot = await handle.query(invoiceSnapshotQuery).catch(() => recorded);
+    // A workflow whose first task died with its worker answers before its address is allocated
+    // again; the record, written in that task, already has it.
+    snapshot = await handle
+      .query(invoiceSnapshotQuery)
+      .then((live) => (live.depositAddress ? live : recorded))
+      .catch(() => recorded);
   } else {
     await requireUnderCap(deps, auth, 'openTestInvoices');
     snapshot = await awaitWorkflow(deps, () => startAndAwaitReady(deps, input, summary));
