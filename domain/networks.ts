@@ -36,6 +36,13 @@ export const NetworkConfig = z.object({
    * if underpriced, otherwise diagnosed and reported (`withdrawal.stuck`). Default: 20 blocks, at least a minute.
    */
   stuckAfterMs: z.number().int().positive().optional(),
+  /**
+   * `all` (the default) reads every block with its transactions, so native coin sent to any Settle
+   * address is credited, even to a token invoice's address. `expected` reads transactions only while
+   * a native payment is expected (a customer address, or an invoice priced in the native coin):
+   * cheaper on busy chains, but a stray native payment is then left to reconciliation to report.
+   */
+  nativeScan: z.enum(['all', 'expected']).default('all'),
   native: z.object({ symbol: z.string(), decimals: z.number().int(), minWithdrawal: MinWithdrawal }),
   tokens: z.array(TokenConfig),
 });

@@ -37,6 +37,7 @@ describe('reading a lagging, reorging chain', () => {
             confirmations: CONFIRMATIONS,
             blockTimeMs: 200,
             maxLogRange: 100,
+            nativeScan: 'all',
             native: { symbol: 'ETH', decimals: 18 },
             tokens: [{ symbol: 'USDT', address: token, decimals: 6 }],
           },

@@ -3,6 +3,7 @@ import { getLogsSplitting } from '../activities/chain/get-logs-split';
 import { TRANSFER_TOPIC } from '../activities/chain/erc20';
 import { ChainProviders } from '../activities/chain/providers';
 import { createScanBlocks } from '../activities/chain/scan-blocks';
+import { NetworkRegistry } from '../domain/networks';
 import type { DepositInput } from '../domain/payments';
 import { LOCAL_FAUCET_KEY } from '../scripts/dev-stack/local-chain';
 import { TestStack, eventually } from './harness/test-stack';
@@ -90,7 +91,7 @@ describe('chain watcher reading only what a network needs', () => {
   let started: DepositInput[] = [];
   let scanBlocks: ReturnType<typeof createScanBlocks>;
   beforeAll(async () => {
-    stack = await TestStack.start({ confirmations: 2 });
+    stack = await TestStack.start({ confirmations: 2, nativeScan: 'expected' });
     ({ key } = await stack.merchant());
     chains = new ChainProviders(stack.registry);
     const provider = chains.get('local');
@@ -136,5 +137,28 @@ describe('chain watcher reading only what a network needs', () => {
     expect(started.map((d) => [d.to, d.currency, d.amount])).toEqual([
       [address.toLowerCase(), 'ETH', parseEther('0.5').toString()],
     ]);
+  });
+
+  test('when a network reads every native transfer (the default), then native coin sent to a token invoice is still found', async () => {
+    const everyNative = new ChainProviders(
+      new NetworkRegistry({
+        ...stack.registry.config,
+        networks: stack.registry.config.networks.map((n) => ({ ...n, nativeScan: 'all' as const })),
+      }),
+    );
+    try {
+      const found: DepositInput[] = [];
+      const scan = createScanBlocks(stack.pool, everyNative, async (d) => void found.push(d));
+      while (!(await scan('local')).caughtUp);
+      const invoice = (await stack.api('POST', '/v1/invoices', key, { amount: '3', currency: 'USDT' })).body.data;
+      const faucet = new Wallet(LOCAL_FAUCET_KEY, stack.chain.provider);
+      await (await faucet.sendTransaction({ to: invoice.deposit_address, value: parseEther('0.25') })).wait();
+      while (!(await scan('local')).caughtUp);
+      expect(found.map((d) => [d.to, d.currency, d.amount])).toEqual([
+        [invoice.deposit_address.toLowerCase(), 'ETH', parseEther('0.25').toString()],
+      ]);
+    } finally {
+      everyNative.destroy();
+    }
   });
 });

@@ -78,7 +78,7 @@ export function createScanBlocks(
     const wanted = Math.min(head, cursor + MAX_BLOCKS_PER_SCAN - 1);
     // Behind a load balancer the backend answering may lag the reported head: scan only the blocks
     // it returned, and only as far as the logs answer provably covers them.
-    const withTransactions = await nativeCoinWatched(pool, networkId, network.native.symbol);
+    const withTransactions = network.nativeScan === 'all' || (await nativeCoinWatched(pool, networkId, network.native.symbol));
     let blocks = await fetchBlocksWithin(provider, cursor, wanted, withTransactions, outOfTime, heartbeat);
     // Stopped by the budget rather than by a lagging backend: the watcher must come straight back.
     let cutShort = blocks.length < wanted - cursor + 1 && outOfTime();

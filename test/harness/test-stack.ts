@@ -18,7 +18,7 @@ import type { RateLimits } from '../../api/rate-limit';
 import { answerClientErrorsAsJson } from '../../api/client-errors';
 import { API_ROUTERS } from '../../api/routers';
 import type { ApiScope } from '../../domain/api-schemas';
-import { NetworkRegistry, NetworkRegistryConfig } from '../../domain/networks';
+import { type NetworkConfig, NetworkRegistry, NetworkRegistryConfig } from '../../domain/networks';
 import { deployTestToken, LOCAL_FAUCET_KEY, startAnvil, type LocalChain } from '../../scripts/dev-stack/local-chain';
 import { freePort } from '../../scripts/dev-stack/processes';
 import { createSettleWorker, type SettleWorker } from '../../worker/create-worker';
@@ -51,6 +51,8 @@ export interface StackOptions {
   rateLimits?: RateLimits;
   /** How long a withdrawal's transaction may stay unmined before it is repriced or reported (network `stuckAfterMs`). */
   stuckAfterMs?: number;
+  /** The local network's `nativeScan` setting (config default: `all`). */
+  nativeScan?: NetworkConfig['nativeScan'];
 }
 
 /**
@@ -261,6 +263,7 @@ function testRegistry(rpcUrl: string, token: string, options: StackOptions): Net
             confirmations: options.confirmations ?? 3,
             blockTimeMs: options.blockTimeMs ?? 200,
             ...(options.stuckAfterMs ? { stuckAfterMs: options.stuckAfterMs } : {}),
+            nativeScan: options.nativeScan ?? n.nativeScan,
             tokens: n.tokens.map((t) => ({ ...t, address: token, decimals: options.tokenDecimals ?? 18 })),
           }
         : n,
