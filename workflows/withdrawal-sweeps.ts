@@ -1,6 +1,6 @@
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { PlannedSweep, WithdrawalSnapshot } from '../domain/withdrawals';
+import type { PlannedSweep, WithdrawalInput, WithdrawalSnapshot } from '../domain/withdrawals';
 import { historyFull, reportStuck, sendTransaction } from './send-transaction';
 
 const { listOpenSweeps, markSweepMined } = proxyActivities<Activities>({
@@ -16,6 +16,31 @@ const { signTransaction, prepareGasTopUp } = proxyActivities<Activities>({
 const PARALLEL_SWEEPS = 10;
 /** Sweeps a run takes on at most before it continues as new, keeping every run's history small. */
 const SWEEPS_PER_RUN = 40;
+
+/**
+ * Signs (once) a sweep's transfer to the hot address and, when the deposit address cannot pay its
+ * gas, the top-up it needs first. A token transfer calls the contract; native coin is the value.
+ */
+export async function signSweep(w: WithdrawalInput, sweep: PlannedSweep, hotAddress: string) {
+  const sweepSigner = { merchantId: w.merchantId, livemode: w.livemode, index: sweep.derivationIndex };
+  const transfer = await signTransaction({
+    purpose: `sweep:${sweep.id}:transfer`,
+    network: w.network,
+    signer: sweepSigner,
+    ...(w.contract
+      ? { to: w.contract, tokenTransfer: { recipient: hotAddress, amount: sweep.amount } }
+      : { to: hotAddress, value: sweep.amount }),
+  });
+  const topUp = await prepareGasTopUp({
+    purpose: `sweep:${sweep.id}:gas`,
+    network: w.network,
+    merchantId: w.merchantId,
+    livemode: w.livemode,
+    target: sweep.from,
+    needed: transfer.maxGasCost ?? transfer.maxCost,
+  });
+  return { sweepSigner, transfer, topUp };
+}
 
 export interface WithdrawalSweepsInput {
   withdrawal: WithdrawalSnapshot;
@@ -41,29 +66,10 @@ export async function withdrawalSweepsWorkflow(input: WithdrawalSweepsInput): Pr
   const w = input.withdrawal;
   const failed = [...(input.reverted ?? [])];
   const hotSigner = { merchantId: w.merchantId, livemode: w.livemode, index: 0 };
-  /** A token transfer calls the contract; the native coin is the transaction's own value. */
-  const payment = (amount: string) =>
-    w.contract
-      ? { to: w.contract, tokenTransfer: { recipient: input.hotAddress, amount } }
-      : { to: input.hotAddress, value: amount };
 
   /** Returns false when the run should continue as new before the sweep is done (it is picked up again). */
   const sweepOnce = async (sweep: PlannedSweep): Promise<boolean> => {
-    const sweepSigner = { merchantId: w.merchantId, livemode: w.livemode, index: sweep.derivationIndex };
-    const transfer = await signTransaction({
-      purpose: `sweep:${sweep.id}:transfer`,
-      network: w.network,
-      signer: sweepSigner,
-      ...payment(sweep.amount),
-    });
-    const topUp = await prepareGasTopUp({
-      purpose: `sweep:${sweep.id}:gas`,
-      network: w.network,
-      merchantId: w.merchantId,
-      livemode: w.livemode,
-      target: sweep.from,
-      needed: transfer.maxGasCost ?? transfer.maxCost,
-    });
+    const { sweepSigner, transfer, topUp } = await signSweep(w, sweep, input.hotAddress);
     const send = (purpose: string, signer: typeof hotSigner) =>
       sendTransaction({
         purpose,

@@ -18,7 +18,7 @@ import { withdrawalDecidedUpdate, withdrawalSnapshotQuery } from '../domain/with
 import type { WithdrawalInput, WithdrawalSnapshot, WithdrawalStatus } from '../domain/withdrawals';
 import { SweepPlanFailure, withdrawalObject } from '../domain/withdrawals';
 import { broadcastOnce, type MinedTx, reportStuck, sendTransaction } from './send-transaction';
-import { withdrawalSweepsWorkflow } from './withdrawal-sweeps';
+import { signSweep, withdrawalSweepsWorkflow } from './withdrawal-sweeps';
 
 const {
   reserveWithdrawal,
@@ -34,7 +34,7 @@ const {
 });
 // Chain I/O retries for as long as the node (or the hot address's gas) is missing: once a
 // transaction is signed it must eventually be sent, or its nonce would block every later one.
-const { ensureHotGas, signTransaction, prepareGasTopUp, broadcastTransaction } = proxyActivities<Activities>({
+const { ensureHotGas, signTransaction, broadcastTransaction } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -217,21 +217,7 @@ export async function withdrawalWorkflow(input: WithdrawalInput, resume?: Withdr
     if (swept.failed.length) return fail(`sweep ${swept.failed[0]} reverted or can never be mined`);
   }
   for (const sweep of bounded ? [] : plan.sweeps) {
-    const sweepSigner = { merchantId: input.merchantId, livemode: input.livemode, index: sweep.derivationIndex };
-    const transfer = await signTransaction({
-      purpose: `sweep:${sweep.id}:transfer`,
-      network: input.network,
-      signer: sweepSigner,
-      ...payment(plan.hotAddress, sweep.amount),
-    });
-    const topUp = await prepareGasTopUp({
-      purpose: `sweep:${sweep.id}:gas`,
-      network: input.network,
-      merchantId: input.merchantId,
-      livemode: input.livemode,
-      target: sweep.from,
-      needed: transfer.maxGasCost ?? transfer.maxCost,
-    });
+    const { sweepSigner, transfer, topUp } = await signSweep(input, sweep, plan.hotAddress);
     if (topUp) await send(topUp.purpose, hotSigner, internalConfirmations, false);
     const swept = await send(transfer.purpose, sweepSigner, internalConfirmations, false);
     // Legacy runs never give up on a transaction, so it is mined here.
