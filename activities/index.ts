@@ -20,6 +20,8 @@ import { createDeliverWebhook, createOpenDelivery, DELIVERY_TIMEOUT_MS } from '.
 import { createDispatchEvent, createStartEventDispatch } from './webhooks/dispatch-event';
 import { MerchantSlots } from './webhooks/merchant-slots';
 import { createWithdrawalActivities } from './withdrawal-activities';
+import { createReconcileBalances } from './reconciliation/reconcile-balances';
+import { createRecordReconciliation } from './reconciliation/record-reconciliation';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -62,6 +64,8 @@ export function createActivities(deps: ActivityDeps) {
       new MerchantSlots(deps.pool, deps.deliveriesPerMerchant ?? DEFAULT_DELIVERIES_PER_MERCHANT, DELIVERY_TIMEOUT_MS),
     ),
     ...createWithdrawalActivities(deps),
+    reconcileBalances: createReconcileBalances(deps.pool, deps.chains),
+    recordReconciliation: createRecordReconciliation(deps.pool),
   };
 }
 

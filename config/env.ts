@@ -71,6 +71,8 @@ export const WorkerEnv = SharedEnv.extend({
   /** The worker's own HTTP server: /healthz, /readyz and /metrics. */
   SETTLE_WORKER_HTTP_HOST: z.string().default('127.0.0.1'),
   SETTLE_WORKER_HTTP_PORT: z.coerce.number().int().min(0).default(9464),
+  /** Minutes between reconciliations of the ledger against on-chain balances (one schedule per watched network); 0 = none. */
+  SETTLE_RECONCILIATION_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(15),
   /** Where the Temporal SDK serves its Prometheus metrics (merged into /metrics); `off` disables them. */
   SETTLE_TEMPORAL_METRICS_ADDRESS: z.string().default('127.0.0.1:9465'),
 });

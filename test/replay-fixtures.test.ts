@@ -8,6 +8,12 @@ import { recordedHistories } from './replay/fixture-files';
  * today's workflow code: a change that alters what a running workflow does without `patched()`
  * fails here, before it reaches a deployment with workflows in flight.
  */
+/**
+ * Workflow types added since the newest recorded release: no running workflow can have their
+ * history yet. The recorder runs them; empty this list when the next release is recorded.
+ */
+const UNRELEASED_WORKFLOW_TYPES = ['reconciliationWorkflow'];
+
 describe('replaying earlier releases', () => {
   const recorded = recordedHistories();
   const releases = [...new Set(recorded.map((r) => r.release))];
@@ -15,6 +21,7 @@ describe('replaying earlier releases', () => {
   test('the newest release recorded a history for every workflow type', () => {
     const newest = releases.at(-1);
     const types = new Set(recorded.filter((r) => r.release === newest).map((r) => r.workflowType));
+    UNRELEASED_WORKFLOW_TYPES.forEach((t) => types.add(t));
     expect([...types].sort()).toEqual(Object.keys(workflows).sort());
   });
 

@@ -9,6 +9,7 @@ import { listOf, loadNetworkRegistry, parseEnv, WorkerEnv } from '../config/env'
 import { createSettleWorker, DEFAULT_QUEUE_LIMITS } from './create-worker';
 import { registerSearchAttributes } from '../activities/temporal/register-search-attributes';
 import { ensureChainWatchers } from './start-chain-watchers';
+import { ensureReconciliationSchedules } from './ensure-reconciliation-schedules';
 import { startWorkerObservability } from './worker-observability';
 
 /** Worker process entry point: the only process that holds the master seed and signs. */
@@ -55,6 +56,13 @@ async function main(): Promise<void> {
     temporalMetricsUrl: sdkMetrics && `http://${sdkMetrics}/metrics`,
   });
   await ensureChainWatchers(clientConnection, env.TEMPORAL_NAMESPACE, env.SETTLE_TASK_QUEUE, registry, watched);
+  await ensureReconciliationSchedules(clientConnection, {
+    namespace: env.TEMPORAL_NAMESPACE,
+    baseTaskQueue: env.SETTLE_TASK_QUEUE,
+    registry,
+    networks: watched,
+    everyMinutes: env.SETTLE_RECONCILIATION_INTERVAL_MINUTES,
+  });
   const queues = worker.workers.map((w) => `"${w.options.taskQueue}"`).join(', ');
   logger.info(
     `settle worker polling task queues ${queues}, watching ${watched.join(', ') || 'no networks'}; health and metrics on port ${http.port}`,

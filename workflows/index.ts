@@ -7,3 +7,4 @@ export { webhookDeliveryWorkflow } from './webhook-delivery';
 export { withdrawalWorkflow } from './withdrawal';
 export { eventDispatchWorkflow } from './event-dispatch';
 export { withdrawalSweepsWorkflow } from './withdrawal-sweeps';
+export { reconciliationWorkflow } from './reconciliation';

@@ -24,6 +24,9 @@ export const Account = {
 } as const;
 export type Account = (typeof Account)[keyof typeof Account];
 
+/** Accounts whose money sits on the merchant's own addresses until it is withdrawn (fees included, until collected). */
+export const HELD_ACCOUNTS: readonly Account[] = [Account.available, Account.reserved, Account.fees];
+
 export interface Posting {
   txnId: string;
   merchantId: string;

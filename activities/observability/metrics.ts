@@ -106,6 +106,21 @@ export function registerPaymentGauges(
     },
   });
   new Gauge({
+    name: 'settle_reconciliation_mismatches',
+    help: 'Merchants whose on-chain balance differed from the ledger at the last reconciliation, by network and currency',
+    labelNames: ['network', 'currency'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await pool.query<{ network: string; currency: string; n: number }>(
+        `SELECT network, currency, count(*) FILTER (WHERE mismatch)::int AS n FROM reconciliation_balances
+         WHERE network = ANY($1) GROUP BY network, currency`,
+        [networks],
+      );
+      for (const r of rows.rows) this.set({ network: r.network, currency: r.currency }, r.n);
+    },
+  });
+  new Gauge({
     name: 'settle_hot_wallet_native_balance',
     help: 'Native coin balance (for gas) of each hot address, in coin units',
     labelNames: ['network', 'address', 'livemode'],

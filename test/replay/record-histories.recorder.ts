@@ -60,6 +60,11 @@ describe('recording replay fixtures', () => {
       );
     }
     await eventually(async () => (receiver.requests.length >= 5 ? true : undefined), 'webhooks to be delivered');
+    await stack.client.workflow.execute('reconciliationWorkflow', {
+      workflowId: 'reconciliation-local-replay',
+      taskQueue: `${stack.taskQueue}-test`,
+      args: [{ network: 'local', recheckAfterMs: 1000 }],
+    });
     expect(invoice.id).toBeTruthy();
 
     const dir = path.join(FIXTURE_ROOT, label);
