@@ -7,6 +7,7 @@ import { ChainProviders } from '../activities/chain/providers';
 import { createLogger } from '../activities/observability/logger';
 import { dependencyChecks } from '../activities/observability/readiness';
 import { listOf } from '../config/env';
+import { requestIdClientInterceptor } from '../activities/temporal/request-id-context';
 import { createApp } from './app';
 import { answerClientErrorsAsJson } from './client-errors';
 import { API_ROUTERS } from './routers';
@@ -30,7 +31,11 @@ async function main(): Promise<void> {
   const app = createApp(
     {
       pool,
-      temporal: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }),
+      temporal: new Client({
+        connection,
+        namespace: env.TEMPORAL_NAMESPACE,
+        interceptors: { workflow: [requestIdClientInterceptor()] },
+      }),
       registry,
       taskQueue: env.SETTLE_TASK_QUEUE,
       monitorWindowSeconds: 86_400,

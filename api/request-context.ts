@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Histogram } from 'prom-client';
+import { requestIdContext } from '../activities/temporal/request-id-context';
 
 /** A caller's own id is kept when it is safe to echo into headers and logs. */
 const CALLER_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -28,7 +29,8 @@ export function requestContext(logger: Logger, latency: Histogram<'method' | 'ro
         'request',
       );
     });
-    next();
+    // Workflows this request starts carry its id on to their activities' logs.
+    requestIdContext.run(requestId, next);
   };
 }
 

@@ -16,7 +16,7 @@ import { eventually } from './harness/test-stack';
  * workers. The payment walkthrough runs across both APIs while one worker is SIGKILLed for good;
  * the survivor must finish everything, and nothing may happen twice.
  */
-jest.setTimeout(300_000);
+jest.setTimeout(420_000);
 
 let stack: ClusterStack;
 let pool: Pool;
@@ -24,7 +24,10 @@ let provider: JsonRpcProvider;
 let receiver: Receiver;
 let apiKey = '';
 let callbackSecret = '';
+let endpointSecret = '';
 let request = 0;
+/** Request-Id of each API call that started work, by what it did. */
+const requestIds: Record<string, string> = {};
 
 /** Alternates between the APIs, as a load balancer would. */
 async function api(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -34,7 +37,7 @@ async function api(method: string, route: string, body?: unknown, headers: Recor
     headers: { 'x-api-key': apiKey, 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as any, requestId: res.headers.get('request-id') ?? '' };
 }
 
 beforeAll(async () => {
@@ -49,6 +52,8 @@ beforeAll(async () => {
     checkoutSecret: randomBytes(32).toString('hex'),
     workflowBundle: process.env.SETTLE_TEST_WORKFLOW_BUNDLE,
     logToFiles: true,
+    // The secret grep and the request-id trail below need every info line.
+    logLevel: 'info',
     log: () => undefined,
   });
   await stack.start();
@@ -93,6 +98,7 @@ async function createInvoice(amount: string) {
 async function simulatePayment(invoiceId: string) {
   const r = await api('POST', '/api/v1/simulate/deposit', { invoice_id: invoiceId });
   expect(r.status).toBeLessThan(300);
+  requestIds.simulate ??= r.requestId;
 }
 
 const waitPaid = (invoiceId: string) =>
@@ -102,11 +108,14 @@ const waitPaid = (invoiceId: string) =>
       return r.body.data?.status === 'paid' && r.body.data.deposits?.[0]?.status === 'completed' ? true : undefined;
     },
     `invoice ${invoiceId} to be paid`,
-    150_000,
+    240_000,
   );
 
 test('when one worker is SIGKILLed during the walkthrough, then every deposit is credited once, every withdrawal is sent once, and one chain watcher runs', async () => {
   // Arrange: a first invoice paid while both workers run, so the merchant has a balance to withdraw.
+  const endpoint = await api('POST', '/v1/webhook-endpoints', { url: `${receiver.url}/endpoint` });
+  expect(endpoint.status).toBe(201);
+  endpointSecret = endpoint.body.data.secret;
   const first = await createInvoice('50.00');
   await simulatePayment(first.id);
   await waitPaid(first.id);
@@ -120,6 +129,7 @@ test('when one worker is SIGKILLed during the walkthrough, then every deposit is
     const r = await api('POST', '/v1/withdraw', { amount, to_address: sink }, { 'Idempotency-Key': `cluster-${i}` });
     expect(r.status).toBeLessThan(300);
     withdrawals.push(r.body.id as string);
+    requestIds.withdraw ??= r.requestId;
   }
   await stack.supervisor.kill('worker-1', { restart: false });
   for (const invoice of later) await waitPaid(invoice.id);
@@ -164,11 +174,25 @@ test('when one worker is SIGKILLed during the walkthrough, then every deposit is
   }
 });
 
-test('when the walkthrough is over, then no process log holds the API key or the webhook secret it used', () => {
+test('when the walkthrough is over, then no process log holds the API key or a webhook secret it created', () => {
   const logs = readdirSync(stack.logDir).map((f) => readFileSync(path.join(stack.logDir, f), 'utf8'));
   expect(logs.join('').length).toBeGreaterThan(0);
-  for (const log of logs) {
-    expect(log).not.toContain(apiKey);
-    expect(log).not.toContain(callbackSecret);
+  for (const secret of [apiKey, callbackSecret, endpointSecret]) {
+    expect(secret.length).toBeGreaterThan(20);
+    for (const log of logs) expect(log).not.toContain(secret);
   }
+});
+
+test('when a request starts work, then the worker logs of the activities it caused carry its Request-Id', () => {
+  const lines = stack.workerNames
+    .flatMap((name) => readFileSync(path.join(stack.logDir, `${name}.log`), 'utf8').split('\n'))
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { request_id?: string; activityType?: string; msg?: string });
+  for (const [what, id] of Object.entries(requestIds)) {
+    expect(id).toMatch(/^req_/);
+    const caused = lines.filter((l) => l.request_id === id && l.activityType);
+    expect(caused.length > 0 ? what : `no activity log line of the ${what} request`).toBe(what);
+    expect(caused.some((l) => l.msg === 'activity completed')).toBe(true);
+  }
+  expect(Object.keys(requestIds).sort()).toEqual(['simulate', 'withdraw']);
 });

@@ -2,6 +2,9 @@ import { Client, type Connection } from '@temporalio/client';
 import { bundleWorkflowCode, type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
+import { requestIdActivityInterceptor } from '../activities/temporal/request-id-activity-interceptor';
+import { requestIdClientInterceptor } from '../activities/temporal/request-id-context';
+import { workflowBundleOptions } from './workflow-bundle-options';
 import { ChainProviders } from '../activities/chain/providers';
 import { HdWallet } from '../activities/wallet/hd-wallet';
 import type { NetworkRegistry } from '../domain/networks';
@@ -64,7 +67,12 @@ export interface SettleWorker {
  */
 export async function createSettleWorker(options: WorkerOptions): Promise<SettleWorker> {
   const chains = new ChainProviders(options.registry);
-  const client = new Client({ connection: options.clientConnection, namespace: options.namespace });
+  // Workflows the activities start carry on the request id of the activity that starts them.
+  const client = new Client({
+    connection: options.clientConnection,
+    namespace: options.namespace,
+    interceptors: { workflow: [requestIdClientInterceptor()] },
+  });
   const activities = createActivities({
     pool: options.pool,
     registry: options.registry,
@@ -75,7 +83,7 @@ export async function createSettleWorker(options: WorkerOptions): Promise<Settle
     deliveriesPerMerchant: options.deliveriesPerMerchant,
   });
   // Bundled once for all the queues' workers.
-  const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
+  const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode(workflowBundleOptions));
   const workers = await Promise.all(
     Object.values(TaskQueueKind).map((kind) => {
       const limits = { ...DEFAULT_QUEUE_LIMITS[kind], ...options.limits?.[kind] };
@@ -89,6 +97,7 @@ export async function createSettleWorker(options: WorkerOptions): Promise<Settle
         maxConcurrentWorkflowTaskExecutions: limits.workflowTasks,
         ...(limits.activitiesPerSecond ? { maxActivitiesPerSecond: limits.activitiesPerSecond } : {}),
         workflowBundle,
+        interceptors: { activity: [requestIdActivityInterceptor] },
       });
     }),
   );

@@ -5,6 +5,7 @@ import { migrate } from '../activities/db/migrate';
 import { createPool } from '../activities/db/pool';
 import { connectWithBackoff } from '../activities/temporal/connect-with-backoff';
 import { createLogger } from '../activities/observability/logger';
+import { temporalLogger } from '../activities/observability/temporal-logger';
 import { listOf, loadNetworkRegistry, parseEnv, WorkerEnv } from '../config/env';
 import { createSettleWorker, DEFAULT_QUEUE_LIMITS } from './create-worker';
 import { registerSearchAttributes } from '../activities/temporal/register-search-attributes';
@@ -18,7 +19,14 @@ async function main(): Promise<void> {
   const logger = createLogger('worker');
   const sdkMetrics = env.SETTLE_TEMPORAL_METRICS_ADDRESS === 'off' ? undefined : env.SETTLE_TEMPORAL_METRICS_ADDRESS;
   // Before any connection: the SDK's runtime (and its Prometheus endpoint) is created once per process.
-  if (sdkMetrics) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetrics } } } });
+  Runtime.install({
+    logger: temporalLogger(logger),
+    telemetryOptions: {
+      // The SDK core's own warnings (slow workflow tasks, lost activities) join the JSON log too.
+      logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
+      ...(sdkMetrics ? { metrics: { prometheus: { bindAddress: sdkMetrics } } } : {}),
+    },
+  });
   const pool = createPool(env.DATABASE_URL);
   const applied = await migrate(pool);
   if (applied.length) logger.info(`applied migrations: ${applied.join(', ')}`);

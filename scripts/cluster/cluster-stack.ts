@@ -7,6 +7,7 @@ import { migrate } from '../../activities/db/migrate';
 import { freePort } from '../dev-stack/processes';
 import { createDatabaseOnce, startSupervisedChain, startSupervisedPostgres, waitFor } from '../dev-stack/supervised-parts';
 import { Supervisor } from '../dev-stack/supervisor';
+import { workflowBundleOptions } from '../../worker/workflow-bundle-options';
 import { ensureNamespace, prepareTemporalServer } from './temporal-server';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -26,6 +27,8 @@ export interface ClusterOptions {
   apiPorts?: number[];
   /** Each process's output goes to `<dir>/logs/<name>.log` instead of this process's stdout. */
   logToFiles?: boolean;
+  /** SETTLE_LOG_LEVEL of the APIs and workers; by default the caller's, else info. */
+  logLevel?: string;
   /** A prebuilt workflow bundle; otherwise one is built into `dir` for every worker to load. */
   workflowBundle?: string;
   log?: (line: string) => void;
@@ -101,6 +104,7 @@ export class ClusterStack {
       SETTLE_NETWORKS_FILE: chain.networksFile,
       // Local chain: test-mode webhooks may go to a receiver on this machine.
       SETTLE_TEST_MODE_PRIVATE_WEBHOOKS: 'true',
+      SETTLE_LOG_LEVEL: this.options.logLevel ?? process.env.SETTLE_LOG_LEVEL ?? 'info',
     };
     for (let i = 1; i <= (this.options.workers ?? 2); i++) {
       const httpPort = await freePort();
@@ -156,7 +160,7 @@ export class ClusterStack {
   /** One bundle for every worker: bundling per process would cost each start several seconds of CPU. */
   private async workflowBundle(): Promise<string> {
     const file = path.join(this.options.dir, 'workflow-bundle.js');
-    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+    const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: quietLogger });
     writeFileSync(file, bundle.code);
     return file;
   }

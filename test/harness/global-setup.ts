@@ -4,6 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort, startEmbeddedPostgres } from '../../scripts/dev-stack/processes';
 import { compileTestToken } from '../../scripts/contracts/compile-token';
+import { workflowBundleOptions } from '../../worker/workflow-bundle-options';
 
 /**
  * Prepares what every test file shares: PostgreSQL (DATABASE_URL, or an embedded server) and the
@@ -26,7 +27,7 @@ export default async function globalSetup(): Promise<void> {
     g.__settlePostgres = pg;
   }
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: quietLogger });
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
   process.env.SETTLE_TEST_WORKFLOW_BUNDLE = bundlePath;

@@ -10,6 +10,7 @@ import { deployTestToken, startAnvil, type LocalChain } from '../../scripts/dev-
 import { freePort, provisionedBinaries } from '../../scripts/dev-stack/processes';
 import type { HostileRpc } from '../harness/hostile-rpc';
 import { SupervisedProcess, waitFor } from './processes';
+import { workflowBundleOptions } from '../../worker/workflow-bundle-options';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -223,7 +224,7 @@ export class SoakStack {
   private async buildBundle(): Promise<string> {
     const file = path.join(this.options.dir, 'workflow-bundle.js');
     if (!existsSync(file)) {
-      const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: silentLogger });
+      const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: silentLogger });
       writeFileSync(file, bundle.code);
     }
     return file;
