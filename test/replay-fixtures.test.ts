@@ -4,16 +4,16 @@ import * as workflows from '../workflows';
 import { recordedHistories } from './replay/fixture-files';
 
 /**
- * Histories recorded by earlier releases' code (test/replay/histories/<release>/) must replay on
- * today's workflow code: a change that alters what a running workflow does without `patched()`
- * fails here, before it reaches a deployment with workflows in flight.
- */
-/**
  * Workflow types added since the newest recorded release: no running workflow can have their
  * history yet. The recorder runs them; empty this list when the next release is recorded.
  */
 const UNRELEASED_WORKFLOW_TYPES = ['reconciliationWorkflow'];
 
+/**
+ * Histories recorded by earlier releases' code (test/replay/histories/<release>/) must replay on
+ * today's workflow code: a change that alters what a running workflow does without `patched()`
+ * fails here, before it reaches a deployment with workflows in flight.
+ */
 describe('replaying earlier releases', () => {
   const recorded = recordedHistories();
   const releases = [...new Set(recorded.map((r) => r.release))];
