@@ -102,10 +102,11 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
         from,
         pendingCount,
       ]);
-      await db.query(
-        'UPDATE nonces SET next_nonce = $3 WHERE network = $1 AND address = $2 AND next_nonce < $3',
-        [req.network, from, minedCount],
-      );
+      await db.query('UPDATE nonces SET next_nonce = $3 WHERE network = $1 AND address = $2 AND next_nonce < $3', [
+        req.network,
+        from,
+        minedCount,
+      ]);
       const nonceRow = await db.query<{ next_nonce: string }>(
         'SELECT next_nonce FROM nonces WHERE network = $1 AND address = $2 FOR UPDATE',
         [req.network, from],
