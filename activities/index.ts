@@ -19,6 +19,7 @@ import { createStoreEvent } from './webhooks/publish-event';
 import { createDeliverWebhook, createOpenDelivery, DELIVERY_TIMEOUT_MS } from './webhooks/deliveries';
 import { createDispatchEvent, createStartEventDispatch } from './webhooks/dispatch-event';
 import { MerchantSlots } from './webhooks/merchant-slots';
+import { createPayoutActivities } from './payout-activities';
 import { createWithdrawalActivities } from './withdrawal-activities';
 import { createReconcileBalances } from './reconciliation/reconcile-balances';
 import { createRecordReconciliation } from './reconciliation/record-reconciliation';
@@ -66,6 +67,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWithdrawalActivities(deps),
     reconcileBalances: createReconcileBalances(deps.pool, deps.chains),
     recordReconciliation: createRecordReconciliation(deps.pool),
+    ...createPayoutActivities(deps, publishEvent),
   };
 }
 

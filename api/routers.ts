@@ -4,6 +4,8 @@ import { webhookEndpointsRouter } from './routes/webhook-endpoints';
 import { simulateRouter } from './routes/simulate';
 import { balanceRouter } from './routes/balance';
 import { withdrawalsRouter } from './routes/withdrawals';
+import { payoutsRouter } from './routes/payouts';
+import { refundsRouter } from './routes/refunds';
 
 /** Routers of the feature areas beyond invoices, customers and deposits. */
 export const API_ROUTERS: RouterFactory[] = [
@@ -11,5 +13,7 @@ export const API_ROUTERS: RouterFactory[] = [
   webhookEndpointsRouter,
   eventsRouter,
   withdrawalsRouter,
+  payoutsRouter,
+  refundsRouter,
   balanceRouter,
 ];

@@ -1,3 +1,4 @@
+import { getAddress, ZeroAddress } from 'ethers';
 import { toBaseUnits, fromBaseUnits } from '../domain/money';
 import type { Currency, NetworkConfig } from '../domain/networks';
 import type { ApiDeps } from './deps';
@@ -33,4 +34,16 @@ export async function requireExternalDestination(deps: ApiDeps, network: Network
       'to_address',
     );
   }
+}
+
+/** Checksummed recipient; a mistyped mixed-case address fails its EIP-55 checksum instead of losing funds. */
+export function parseRecipient(value: string, param = 'to_address'): string {
+  let address: string;
+  try {
+    address = getAddress(value);
+  } catch {
+    throw ApiError.invalid('invalid_address', `"${value}" is not a valid address (or its checksum is wrong)`, param);
+  }
+  if (address === ZeroAddress) throw ApiError.invalid('invalid_address', 'Cannot withdraw to the zero address', param);
+  return address;
 }

@@ -227,3 +227,50 @@ export const WithdrawalObject = z.object({
 });
 
 export const BalanceObject = z.record(z.string(), z.unknown()).describe('Totals received, fees and available, by currency.');
+
+export const PayoutItemObject = z.object({
+  id: z.string(),
+  object: z.literal('payout_item'),
+  payout_id: z.string(),
+  livemode: Livemode,
+  status: z.enum(['pending', 'sent', 'completed', 'failed']),
+  amount: Decimal,
+  to_address: Address,
+  reference: z.string().nullable(),
+  transaction_hash: TxHash.nullable(),
+  failure_reason: z.string().nullable(),
+  completed_at: Timestamp.nullable(),
+});
+
+export const PayoutObject = z.object({
+  id: z.string(),
+  object: z.literal('payout'),
+  livemode: Livemode,
+  status: z.enum(['pending', 'rejected', 'reserved', 'sweeping', 'sending', 'completed', 'failed']),
+  amount: Decimal.describe('Sum of the items: what was reserved.'),
+  currency: z.string(),
+  network: z.string(),
+  item_count: z.number().int(),
+  items_completed: z.number().int(),
+  items_failed: z.number().int(),
+  failure_reason: z.string().nullable(),
+  created_at: Timestamp,
+  completed_at: Timestamp.nullable(),
+  items: z.array(PayoutItemObject),
+});
+
+export const RefundObject = z.object({
+  id: z.string(),
+  object: z.literal('refund'),
+  invoice_id: z.string(),
+  livemode: Livemode,
+  status: z.enum(['pending', 'sent', 'completed', 'failed']),
+  amount: Decimal,
+  currency: z.string(),
+  network: z.string(),
+  to_address: Address,
+  transaction_hash: TxHash.nullable(),
+  failure_reason: z.string().nullable(),
+  created_at: Timestamp,
+  completed_at: Timestamp.nullable(),
+});

@@ -156,6 +156,44 @@ export const CreateWithdrawalBody = z
   .strict();
 export type CreateWithdrawalBody = z.infer<typeof CreateWithdrawalBody>;
 
+const Recipient = z.string().min(1).max(100).describe('EVM address; mixed case must carry a valid EIP-55 checksum.');
+
+/** Items one payout may carry: one reservation and one workflow for all of them. */
+export const MAX_PAYOUT_ITEMS = 500;
+
+export const CreatePayoutBody = z
+  .object({
+    items: z
+      .array(
+        z
+          .object({
+            amount: DecimalAmount,
+            to_address: Recipient,
+            currency: z.string().min(1).max(12).optional().describe('Token symbol; defaults to USDT. The same for every item.'),
+            network: z
+              .string()
+              .min(1)
+              .max(40)
+              .optional()
+              .describe('Network id; defaults to bsc (live) or local (test). The same for every item.'),
+            reference: z.string().min(1).max(200).optional().describe('Your id for this transfer, returned with the item.'),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(MAX_PAYOUT_ITEMS),
+  })
+  .strict();
+export type CreatePayoutBody = z.infer<typeof CreatePayoutBody>;
+
+export const CreateRefundBody = z
+  .object({
+    amount: DecimalAmount.describe("In the invoice's currency; at most what the invoice received minus earlier refunds."),
+    to_address: Recipient,
+  })
+  .strict();
+export type CreateRefundBody = z.infer<typeof CreateRefundBody>;
+
 export const ListWithdrawalsQuery = ListQuery.extend({
   status: z
     .enum(['pending', 'rejected', 'reserved', 'sweeping', 'signing', 'broadcast', 'confirming', 'completed', 'failed'])

@@ -15,6 +15,15 @@ export const EventType = {
   withdrawalFailed: 'withdrawal.failed',
   withdrawalStuck: 'withdrawal.stuck',
   hotWalletLowBalance: 'hot_wallet.low_balance',
+  payoutCreated: 'payout.created',
+  payoutCompleted: 'payout.completed',
+  payoutFailed: 'payout.failed',
+  payoutItemSent: 'payout_item.sent',
+  payoutItemCompleted: 'payout_item.completed',
+  payoutItemFailed: 'payout_item.failed',
+  refundCreated: 'refund.created',
+  refundCompleted: 'refund.completed',
+  refundFailed: 'refund.failed',
   webhookEndpointDisabled: 'webhook_endpoint.disabled',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
@@ -25,7 +34,8 @@ export interface PublishEventInput {
   merchantId: string;
   livemode: boolean;
   type: EventType;
-  objectType: 'invoice' | 'deposit' | 'customer' | 'withdrawal' | 'webhook_endpoint' | 'hot_wallet';
+  objectType:
+    'invoice' | 'deposit' | 'customer' | 'withdrawal' | 'payout' | 'payout_item' | 'refund' | 'webhook_endpoint' | 'hot_wallet';
   objectId: string;
   /** Position in the object's lifecycle; with objectId and type it makes the event id stable across retries. */
   sequence: number;

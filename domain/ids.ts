@@ -9,6 +9,9 @@ export const IdPrefix = {
   webhookEndpoint: 'we',
   webhookDelivery: 'whd',
   withdrawal: 'wd',
+  payout: 'po',
+  payoutItem: 'poi',
+  refund: 're',
   apiKey: 'key',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];

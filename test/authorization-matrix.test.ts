@@ -60,6 +60,8 @@ describe('authorization matrix', () => {
       if (route.path.includes('/webhook-endpoints/')) return objects.endpoint!;
       if (route.path.includes('/events/')) return objects.event!;
       if (route.path.includes('/withdrawals/')) return 'wd_000000000000000000000000';
+      if (route.path.includes('/payouts/')) return 'po_000000000000000000000000';
+      if (route.path.includes('/refunds/')) return 're_000000000000000000000000';
       return `deposit-local-0x${'0'.repeat(64)}-0`;
     });
 
@@ -70,6 +72,8 @@ describe('authorization matrix', () => {
     if (route.path.endsWith('/simulate/deposit')) return { invoice_id: objects.invoice, amount: '0.5' };
     if (route.path.endsWith('/withdraw') || route.path.endsWith('/withdrawals'))
       return { amount: '1', to_address: Wallet.createRandom().address };
+    if (route.path.endsWith('/payouts')) return { items: [{ amount: '1', to_address: Wallet.createRandom().address }] };
+    if (route.path.endsWith('/refunds')) return { amount: '1', to_address: Wallet.createRandom().address };
     if (route.path.endsWith('/webhook-endpoints')) return { url: 'http://127.0.0.1:9/other' };
     if (route.path.endsWith('/webhook-endpoints/{id}')) return { description: 'changed' };
     return {};

@@ -8,3 +8,4 @@ export { withdrawalWorkflow } from './withdrawal';
 export { eventDispatchWorkflow } from './event-dispatch';
 export { withdrawalSweepsWorkflow } from './withdrawal-sweeps';
 export { reconciliationWorkflow } from './reconciliation';
+export { payoutWorkflow } from './payout';

@@ -52,8 +52,8 @@ const { planSweep } = proxyActivities<Activities>({
  */
 const PATCH_BOUNDED = 'withdrawal-bounded';
 /** How long a plan waits for other withdrawals' sweeps to release the addresses it needs. */
-const LEASE_WAIT_MS = 30_000;
-const MAX_LEASE_WAITS = 120;
+export const LEASE_WAIT_MS = 30_000;
+export const MAX_LEASE_WAITS = 120;
 
 /** What a withdrawal carries into its next run when it continues as new while its transfer is pending. */
 export interface WithdrawalResume {
@@ -61,7 +61,7 @@ export interface WithdrawalResume {
   sequence: number;
 }
 
-const isLeaseWait = (err: unknown) =>
+export const isLeaseWait = (err: unknown) =>
   err instanceof ActivityFailure &&
   err.cause instanceof ApplicationFailure &&
   err.cause.type === SweepPlanFailure.addressesLeased;

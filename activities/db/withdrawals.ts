@@ -8,13 +8,40 @@ export function balanceLockKey(w: Pick<WithdrawalInput, 'merchantId' | 'livemode
   return `balance:${w.merchantId}:${w.livemode}:${w.network}:${w.currency}`;
 }
 
-async function availableBalance(db: PoolClient, w: WithdrawalInput): Promise<bigint> {
+/** What the merchant can spend of one balance; read under its balance lock. */
+export async function availableBalance(
+  db: PoolClient,
+  w: Pick<WithdrawalInput, 'merchantId' | 'livemode' | 'network' | 'currency'>,
+): Promise<bigint> {
   const row = await db.query<{ sum: string }>(
     `SELECT coalesce(sum(amount), 0)::text AS sum FROM ledger_entries
      WHERE merchant_id = $1 AND livemode = $2 AND network = $3 AND currency = $4 AND account = $5`,
     [w.merchantId, w.livemode, w.network, w.currency, Account.available],
   );
   return BigInt(row.rows[0]!.sum);
+}
+
+/** Every sweep of the plan was mined: the hot address owes it nothing more and its leases go. */
+export async function settlePlan(db: PoolClient, planId: string): Promise<void> {
+  await db.query('UPDATE withdrawal_plans SET settled = true WHERE withdrawal_id = $1', [planId]);
+  await db.query('DELETE FROM address_leases WHERE withdrawal_id = $1', [planId]);
+}
+
+/**
+ * The plan's outgoing transfer will never be sent: planned sweeps never signed are abandoned so their
+ * addresses can be planned again. A sweep that was signed keeps its lease: it may still be mined,
+ * and its address's balance is not known until then.
+ */
+export async function abandonPlan(db: PoolClient, planId: string): Promise<void> {
+  await db.query('UPDATE withdrawal_plans SET settled = true WHERE withdrawal_id = $1', [planId]);
+  const abandoned = await db.query<{ id: string }>(
+    `UPDATE sweeps s SET mined = true, reverted = true, abandoned = true
+     WHERE s.withdrawal_id = $1 AND NOT s.mined
+       AND NOT EXISTS (SELECT 1 FROM signed_transactions t WHERE t.purpose = 'sweep:' || s.id || ':transfer')
+     RETURNING s.id`,
+    [planId],
+  );
+  await db.query('DELETE FROM address_leases WHERE sweep_id = ANY($1)', [abandoned.rows.map((r) => r.id)]);
 }
 
 /** Ledger and projection activities of the withdrawal workflow; every posting id is derived from the withdrawal. */
@@ -65,16 +92,11 @@ export function createWithdrawalStore(pool: Pool) {
             { account: Account.chainOutflow, amount },
           ]),
         );
-        await db.query('UPDATE withdrawal_plans SET settled = true WHERE withdrawal_id = $1', [w.id]);
-        await db.query('DELETE FROM address_leases WHERE withdrawal_id = $1', [w.id]);
+        await settlePlan(db, w.id);
       });
     },
 
-    /**
-     * The withdrawal failed without sending it: the reserved money is available again, and planned
-     * sweeps never signed are abandoned so their addresses can be planned again. A sweep that was
-     * signed keeps its lease: it may still be mined, and its address's balance is not known until then.
-     */
+    /** The withdrawal failed without sending it: the reserved money is available again, its plan abandoned. */
     async releaseWithdrawal(w: WithdrawalInput): Promise<void> {
       await inTransaction(pool, async (db) => {
         const amount = BigInt(w.amount);
@@ -85,15 +107,7 @@ export function createWithdrawalStore(pool: Pool) {
             { account: Account.available, amount },
           ]),
         );
-        await db.query('UPDATE withdrawal_plans SET settled = true WHERE withdrawal_id = $1', [w.id]);
-        const abandoned = await db.query<{ id: string }>(
-          `UPDATE sweeps s SET mined = true, reverted = true, abandoned = true
-           WHERE s.withdrawal_id = $1 AND NOT s.mined
-             AND NOT EXISTS (SELECT 1 FROM signed_transactions t WHERE t.purpose = 'sweep:' || s.id || ':transfer')
-           RETURNING s.id`,
-          [w.id],
-        );
-        await db.query('DELETE FROM address_leases WHERE sweep_id = ANY($1)', [abandoned.rows.map((r) => r.id)]);
+        await abandonPlan(db, w.id);
       });
     },
 

@@ -9,6 +9,9 @@ import {
   SimulatedDepositObject,
   WebhookEndpointObject,
   WithdrawalObject,
+  PayoutItemObject,
+  PayoutObject,
+  RefundObject,
 } from '../../domain/api-objects';
 import { EVENT_TYPES, type EventType } from '../../domain/events';
 import { OPERATIONS, type Operation } from './operations';
@@ -133,6 +136,9 @@ function eventDataSchema(type: EventType): z.ZodType {
   if (type.startsWith('invoice.')) return InvoiceObject;
   if (type.startsWith('deposit.')) return DepositObject;
   if (type.startsWith('customer.')) return CustomerObject;
+  if (type.startsWith('payout.')) return PayoutObject;
+  if (type.startsWith('payout_item.')) return PayoutItemObject;
+  if (type.startsWith('refund.')) return RefundObject;
   return z.record(z.string(), z.unknown());
 }
 
@@ -146,6 +152,15 @@ const EVENT_DESCRIPTIONS: Partial<Record<EventType, string>> = {
     'A transaction of the withdrawal offers what blocks ask and is still not mined (its sender cannot pay, a lower nonce is missing); the withdrawal waits, nothing is repriced. `stuck_reason` says why.',
   'hot_wallet.low_balance':
     'A hot address holds less native coin than its pending transactions need: fund it and the waiting withdrawals continue.',
+  'payout.created': 'The payout passed its balance check: its total is reserved.',
+  'payout.completed': 'Every item of the payout is final (completed or failed); see items_completed and items_failed.',
+  'payout.failed': 'The payout could not gather its funds; nothing was sent and the whole amount is available again.',
+  'payout_item.sent': "The item's transfer was signed and broadcast.",
+  'payout_item.completed': "The item's transfer is confirmed.",
+  'payout_item.failed': "The item's transfer reverted; its amount is available again.",
+  'refund.created': 'The refund passed its checks: its amount is reserved.',
+  'refund.completed': "The refund's transfer is confirmed.",
+  'refund.failed': 'The refund could not be sent or its transfer reverted; its amount is available again.',
 };
 
 function webhookObject(type: EventType) {
@@ -225,6 +240,8 @@ export function buildOpenApiDocument(options: { serverUrl?: string; operations?:
         WebhookEndpoint: jsonSchema(WebhookEndpointObject, 'output'),
         Event: jsonSchema(EventObject, 'output'),
         Withdrawal: jsonSchema(WithdrawalObject, 'output'),
+        Payout: jsonSchema(PayoutObject, 'output'),
+        Refund: jsonSchema(RefundObject, 'output'),
         EventPayload: jsonSchema(EventPayload, 'output'),
       },
     },

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { getAddress, ZeroAddress } from 'ethers';
 import type { CreateWithdrawalBody } from '../../domain/api-schemas';
 import { derivedId, randomId } from '../../domain/ids';
 import { workflowIds } from '../../domain/payments';
@@ -17,7 +16,7 @@ import { requireSameRequest } from '../idempotency';
 import { readProjection } from '../read-projection';
 import { parsePositiveAmount, resolveCurrency, resolveNetwork } from '../request-money';
 import { paymentTaskQueue } from '../../domain/task-queues';
-import { requireExternalDestination, requireMinimumWithdrawal } from '../withdrawal-rules';
+import { parseRecipient, requireExternalDestination, requireMinimumWithdrawal } from '../withdrawal-rules';
 
 /** An unmined withdrawal transfer is re-sent with higher fees after this many block times (at least a minute). */
 const STUCK_AFTER_BLOCKS = 20;
@@ -42,7 +41,7 @@ export async function createWithdrawal(
   const currency = resolveCurrency(deps, network, body.currency, 'withdrawn');
   const amount = parsePositiveAmount(body.amount, currency.decimals);
   requireMinimumWithdrawal(amount, currency);
-  const toAddress = toRecipient(body.to_address);
+  const toAddress = parseRecipient(body.to_address);
   await requireExternalDestination(deps, network, toAddress);
 
   const fingerprint = createHash('sha256')
@@ -132,16 +131,4 @@ const reusedKey = {
 /** What the workflow's state is before its first step; the same version the workflow starts from. */
 function pendingSnapshot(input: WithdrawalInput): WithdrawalSnapshot {
   return { ...input, status: 'pending', txHash: null, failureReason: null, completedAt: null, version: 1 };
-}
-
-/** Checksummed recipient; a mistyped mixed-case address fails its EIP-55 checksum instead of losing funds. */
-function toRecipient(value: string): string {
-  let address: string;
-  try {
-    address = getAddress(value);
-  } catch {
-    throw ApiError.invalid('invalid_address', `"${value}" is not a valid address (or its checksum is wrong)`, 'to_address');
-  }
-  if (address === ZeroAddress) throw ApiError.invalid('invalid_address', 'Cannot withdraw to the zero address', 'to_address');
-  return address;
 }

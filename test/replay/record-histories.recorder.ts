@@ -49,6 +49,32 @@ describe('recording replay fixtures', () => {
     const withdrawal = await stack.api('POST', '/v1/withdraw', key, { amount: '12', to_address: recipient });
     expect(withdrawal.status).toBeLessThan(300);
     await waitForStatus(key, withdrawal.body.id ?? withdrawal.body.data?.id, 'completed');
+    const payout = await stack.api('POST', '/v1/payouts', key, {
+      items: [
+        { amount: '2', to_address: recipient },
+        { amount: '3', to_address: recipient, reference: 'replay' },
+      ],
+    });
+    expect(payout.status).toBe(201);
+    const overpaid = (await stack.api('POST', '/v1/invoices', key, { amount: '4' })).body.data;
+    await stack.sendToken(overpaid.deposit_address, 6n * 10n ** 18n);
+    await eventually(
+      async () =>
+        (await stack.api('GET', `/v1/invoices/${overpaid.id}`, key)).body.data?.status === 'overpaid' ? true : undefined,
+      'the invoice to be overpaid',
+      240_000,
+    );
+    const refund = await eventually(async () => {
+      const r = await stack.api('POST', `/v1/invoices/${overpaid.id}/refunds`, key, { amount: '2', to_address: recipient });
+      return r.status === 201 ? r.body.data : undefined;
+    }, 'the refund to be accepted (once the deposit is credited)');
+    for (const path of [`/v1/payouts/${payout.body.data.id}`, `/v1/refunds/${refund.id}`]) {
+      await eventually(
+        async () => ((await stack.api('GET', path, key)).body.data?.status === 'completed' ? true : undefined),
+        `${path} to complete`,
+        240_000,
+      );
+    }
     for (const id of [simulated.id, expiring.id]) {
       await eventually(
         async () => {
