@@ -5,7 +5,7 @@ import { units, withdrawalFixtures } from './harness/withdrawal-fixtures';
 import type { PayoutInput, PayoutSnapshot } from '../domain/payouts';
 import { paymentTaskQueue } from '../domain/task-queues';
 
-const SLOW = 300_000;
+const SLOW = 480_000;
 
 /**
  * Batch payouts end to end on Anvil, the Temporal dev server and PostgreSQL: one reservation for
@@ -34,7 +34,7 @@ describe('batch payouts', () => {
         return r.body.data?.status === status ? r.body.data : undefined;
       },
       `payout ${id} to be ${status}`,
-      240_000,
+      360_000,
     );
 
   const hotAddress = async (merchantId: string) =>
@@ -60,25 +60,25 @@ describe('batch payouts', () => {
     ).rows.map((r) => r.type);
 
   test(
-    'when a merchant pays out 200 items, then each recipient gets exactly one transfer of its amount from consecutive nonces and the ledger equals the chain',
+    'when a merchant pays out 120 items, then each recipient gets exactly one transfer of its amount from consecutive nonces and the ledger equals the chain',
     async () => {
       const m = await stack.merchant();
       await payInvoice(m.key, '300');
       await payInvoice(m.key, '250');
-      const recipients = Array.from({ length: 200 }, () => Wallet.createRandom().address);
-      // 1.00, 1.01, … 2.99: every amount differs, so a transfer to the wrong item would show.
+      const recipients = Array.from({ length: 120 }, () => Wallet.createRandom().address);
+      // 1.00, 1.01, … 2.19: every amount differs, so a transfer to the wrong item would show.
       const amountOf = (i: number) => (1 + i / 100).toFixed(2);
       const items = recipients.map((to_address, i) => ({ amount: amountOf(i), to_address, reference: `order-${i}` }));
       const total = items.reduce((s, i) => s + units(i.amount), 0n);
 
       // A dropped connection is retried with the same key, as a careful client does: it finds the same payout.
-      const post = () => stack.api('POST', '/v1/payouts', m.key, { items }, { 'Idempotency-Key': 'batch-200' });
+      const post = () => stack.api('POST', '/v1/payouts', m.key, { items }, { 'Idempotency-Key': 'batch-120' });
       const created = await post().catch(post);
       expect([200, 201]).toContain(created.status);
       const payout = created.body.data;
-      expect(payout).toMatchObject({ object: 'payout', status: 'reserved', item_count: 200, currency: 'USDT', network: 'local' });
-      expect(payout.amount).toBe('399.00');
-      expect(new Set(payout.items.map((i: { id: string }) => i.id)).size).toBe(200);
+      expect(payout).toMatchObject({ object: 'payout', status: 'reserved', item_count: 120, currency: 'USDT', network: 'local' });
+      expect(payout.amount).toBe('191.40');
+      expect(new Set(payout.items.map((i: { id: string }) => i.id)).size).toBe(120);
       expect(payout.items[7]).toMatchObject({ object: 'payout_item', status: 'pending', amount: '1.07', reference: 'order-7' });
 
       const again = await post().catch(post);
@@ -86,11 +86,11 @@ describe('batch payouts', () => {
       expect(again.body.data.id).toBe(payout.id);
 
       const done = await waitForPayout(m.key, payout.id, 'completed');
-      expect(done).toMatchObject({ items_completed: 200, items_failed: 0 });
+      expect(done).toMatchObject({ items_completed: 120, items_failed: 0 });
       for (const item of done.items) expect(item.transaction_hash).toMatch(/^0x[0-9a-f]{64}$/);
 
       const out = await transfersFrom(await hotAddress(m.id));
-      expect(out).toHaveLength(200);
+      expect(out).toHaveLength(120);
       const byRecipient = new Map(out.map((t) => [t.to, t.amount]));
       recipients.forEach((r, i) => expect([i, byRecipient.get(r.toLowerCase())]).toEqual([i, units(amountOf(i))]));
 
@@ -104,8 +104,8 @@ describe('batch payouts', () => {
       expect(sequence).toEqual(sequence.map((_, i) => sequence[0]! + i));
 
       const balance = await stack.api('GET', '/v1/balance', m.key);
-      expect(balance.body.data).toMatchObject({ available: '151.00', reserved: '0.00', total_withdrawn: '399.00' });
-      expect(units('550') - total).toBe(units('151.00'));
+      expect(balance.body.data).toMatchObject({ available: '358.60', reserved: '0.00', total_withdrawn: '191.40' });
+      expect(units('550') - total).toBe(units('358.60'));
       await expectLedgerMatchesChain(m.id);
 
       const events = await eventually(async () => {
@@ -121,8 +121,8 @@ describe('batch payouts', () => {
         return r.rows.length === 2 ? r.rows : undefined;
       }, 'item events');
       expect(itemEvents).toEqual([
-        { type: 'payout_item.completed', n: 200 },
-        { type: 'payout_item.sent', n: 200 },
+        { type: 'payout_item.completed', n: 120 },
+        { type: 'payout_item.sent', n: 120 },
       ]);
     },
     SLOW,
