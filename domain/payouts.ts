@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fromBaseUnits } from './money';
 import { BaseUnits } from './payments';
-import type { WithdrawalInput } from './withdrawals';
+import { WithdrawalInput } from './withdrawals';
 
 /**
  * A payout sends one transfer per item from the merchant's hot address, all paid from one
@@ -29,30 +29,15 @@ export const PayoutItemInput = z.object({
 });
 export type PayoutItemInput = z.infer<typeof PayoutItemInput>;
 
-/** What the payout workflow is started with; everything it needs without reading config. */
-export const PayoutInput = z.object({
-  id: z.string(),
+/**
+ * What the payout workflow is started with; everything it needs without reading config. A payout
+ * draws on a balance as a withdrawal does (`amount` is the items' total), to many recipients.
+ */
+export const PayoutInput = WithdrawalInput.omit({ toAddress: true }).extend({
   kind: PayoutKind,
   /** The refunded invoice (refunds only). */
   invoiceId: z.string().nullable(),
-  merchantId: z.string(),
-  livemode: z.boolean(),
-  network: z.string(),
-  currency: z.string(),
-  /** Token contract (lower case), or null for the network's native coin. */
-  contract: z.string().nullable(),
-  decimals: z.number().int(),
-  /** Sum of the items' amounts: what is reserved. */
-  amount: BaseUnits,
-  nativeSymbol: z.string(),
   items: z.array(PayoutItemInput).min(1),
-  createdAt: z.string(),
-  requiredConfirmations: z.number().int().min(1),
-  blockTimeMs: z.number().int().positive(),
-  /** An unmined transfer whose newest attempt is older than this is offered to replaceTransaction. */
-  stuckAfterMs: z.number().int().positive(),
-  /** Hash of the creating request, so a reused Idempotency-Key with a different body is refused. */
-  requestFingerprint: z.string(),
   /** Send-and-check rounds per workflow run before it continues as new (default 200; tests lower it). */
   roundsPerRun: z.number().int().positive().optional(),
 });
@@ -161,23 +146,7 @@ export function payoutRef(input: PayoutInput): PayoutRef {
  * address for this id, and gas is booked against it.
  */
 export function payoutAsWithdrawal(p: PayoutRef): WithdrawalInput {
-  return {
-    id: p.id,
-    merchantId: p.merchantId,
-    livemode: p.livemode,
-    network: p.network,
-    currency: p.currency,
-    contract: p.contract,
-    decimals: p.decimals,
-    amount: p.amount,
-    nativeSymbol: p.nativeSymbol,
-    toAddress: '',
-    createdAt: p.createdAt,
-    requiredConfirmations: p.requiredConfirmations,
-    blockTimeMs: p.blockTimeMs,
-    stuckAfterMs: p.stuckAfterMs,
-    requestFingerprint: p.requestFingerprint,
-  };
+  return WithdrawalInput.parse({ ...p, toAddress: '' });
 }
 
 /**

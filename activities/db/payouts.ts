@@ -13,7 +13,10 @@ import { Account, post } from './ledger';
 import { inTransaction } from './pool';
 import { abandonPlan, availableBalance, balanceLockKey, settlePlan } from './withdrawals';
 
-interface ItemRow {
+/** The columns itemState reads, for every query that returns items. */
+export const ITEM_COLUMNS = 'id, amount::text, to_address, reference, status, tx_hash, failure_reason, completed_at';
+
+export interface ItemRow {
   id: string;
   amount: string;
   to_address: string;
@@ -40,33 +43,38 @@ export function itemState(r: ItemRow): PayoutItemState {
 /** The stored items of a payout in order; empty before its reservation. */
 export async function readPayoutItems(db: Pool | PoolClient, payoutId: string): Promise<PayoutItemState[]> {
   const rows = await db.query<ItemRow>(
-    `SELECT id, amount::text, to_address, reference, status, tx_hash, failure_reason, completed_at
+    `SELECT ${ITEM_COLUMNS}
      FROM payout_items WHERE payout_id = $1 ORDER BY position`,
     [payoutId],
   );
   return rows.rows.map(itemState);
 }
 
-/** Ledger postings of a payout's items: derived from the item, so each happens at most once. */
-export function itemPosting(p: PayoutRef, itemId: string, step: 'complete' | 'release', amount: bigint) {
+const PAYOUT_MOVES: Record<'reserve' | 'complete' | 'release', [Account, Account]> = {
+  reserve: [Account.available, Account.reserved],
+  complete: [Account.reserved, Account.chainOutflow],
+  release: [Account.reserved, Account.available],
+};
+
+/**
+ * The ledger postings of a payout: `reserve` (available → reserved, the total) once, then per item
+ * `complete` (reserved → sent to the chain) or `release` (reserved → available). Their ids derive
+ * from the payout or item, so each happens at most once.
+ */
+export function payoutPosting(p: PayoutRef, step: 'reserve' | 'complete' | 'release', amount: bigint, itemId?: string) {
+  const [from, to] = PAYOUT_MOVES[step];
   return {
-    txnId: `payout-item:${itemId}:${step}`,
+    txnId: itemId ? `payout-item:${itemId}:${step}` : `payout:${p.id}:${step}`,
     merchantId: p.merchantId,
     livemode: p.livemode,
     network: p.network,
     currency: p.currency,
     refType: p.kind,
     refId: p.id,
-    entries:
-      step === 'complete'
-        ? [
-            { account: Account.reserved, amount: -amount },
-            { account: Account.chainOutflow, amount },
-          ]
-        : [
-            { account: Account.reserved, amount: -amount },
-            { account: Account.available, amount },
-          ],
+    entries: [
+      { account: from, amount: -amount },
+      { account: to, amount },
+    ],
   };
 }
 
@@ -100,19 +108,7 @@ export function createPayoutStore(pool: Pool, publishEvent: (input: PublishEvent
         );
         return { reserved: false, reason: refusal };
       }
-      await post(db, {
-        txnId: `payout:${p.id}:reserve`,
-        merchantId: p.merchantId,
-        livemode: p.livemode,
-        network: p.network,
-        currency: p.currency,
-        refType: p.kind,
-        refId: p.id,
-        entries: [
-          { account: Account.available, amount: -amount },
-          { account: Account.reserved, amount },
-        ],
-      });
+      await post(db, payoutPosting(p, 'reserve', amount));
       await savePayoutProjection(db, { ...p, status: 'reserved', failureReason: null, completedAt: null, version: 2 });
       for (const [position, item] of p.items.entries()) {
         await db.query(
@@ -155,7 +151,7 @@ export function createPayoutStore(pool: Pool, publishEvent: (input: PublishEvent
         [input.payout.id],
       );
       for (const item of open.rows) {
-        await post(db, itemPosting(input.payout, item.id, 'release', BigInt(item.amount)));
+        await post(db, payoutPosting(input.payout, 'release', BigInt(item.amount), item.id));
         await db.query(`UPDATE payout_items SET status = 'failed', failure_reason = $2, updated_at = now() WHERE id = $1`, [
           item.id,
           input.reason,

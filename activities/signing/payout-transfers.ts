@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { PublishEventInput } from '../../domain/events';
 import { type PayoutItemState, type PayoutRef, payoutAsWithdrawal, payoutItemObject } from '../../domain/payouts';
 import type { SignedTxSummary, TxStatus } from '../../domain/withdrawals';
-import { itemPosting, itemState, readPayoutItems } from '../db/payouts';
+import { ITEM_COLUMNS, type ItemRow, itemState, payoutPosting, readPayoutItems } from '../db/payouts';
 import { post } from '../db/ledger';
 import { inTransaction } from '../db/pool';
 import type { createWithdrawalStore } from '../db/withdrawals';
@@ -72,8 +72,8 @@ export function createPayoutTransfers(
   }
 
   async function announcePending(p: PayoutRef): Promise<void> {
-    const rows = await pool.query<Parameters<typeof itemState>[0]>(
-      `SELECT id, amount::text, to_address, reference, status, tx_hash, failure_reason, completed_at FROM payout_items
+    const rows = await pool.query<ItemRow>(
+      `SELECT ${ITEM_COLUMNS} FROM payout_items
        WHERE payout_id = $1 AND status <> 'pending' AND announced IS DISTINCT FROM status ORDER BY position`,
       [p.id],
     );
@@ -101,9 +101,9 @@ export function createPayoutTransfers(
           : { to: item.to_address, value: item.amount }),
       });
       await tx.broadcastTransaction(purpose);
-      const updated = await pool.query<Parameters<typeof itemState>[0]>(
+      const updated = await pool.query<ItemRow>(
         `UPDATE payout_items SET status = 'sent', tx_hash = $2, updated_at = now() WHERE id = $1 AND status = 'pending'
-         RETURNING id, amount::text, to_address, reference, status, tx_hash, failure_reason, completed_at`,
+         RETURNING ${ITEM_COLUMNS}`,
         [item.id, signed.hash],
       );
       if (updated.rows[0]) sent.push(itemState(updated.rows[0]));
@@ -141,18 +141,18 @@ export function createPayoutTransfers(
       if (status.confirmations < p.requiredConfirmations) return;
       await recordGasSpent({ purpose, withdrawal: payoutAsWithdrawal(p), nativeSymbol: p.nativeSymbol, gasCost: status.gasCost });
       const settled = await inTransaction(pool, async (db) => {
-        const row = await db.query<Parameters<typeof itemState>[0]>(
-          `SELECT id, amount::text, to_address, reference, status, tx_hash, failure_reason, completed_at
+        const row = await db.query<ItemRow>(
+          `SELECT ${ITEM_COLUMNS}
            FROM payout_items WHERE id = $1 FOR UPDATE`,
           [item.id],
         );
         if (row.rows[0]?.status !== 'sent') return undefined;
-        await post(db, itemPosting(p, item.id, status.success ? 'complete' : 'release', BigInt(item.amount)));
-        const updated = await db.query<Parameters<typeof itemState>[0]>(
+        await post(db, payoutPosting(p, status.success ? 'complete' : 'release', BigInt(item.amount), item.id));
+        const updated = await db.query<ItemRow>(
           `UPDATE payout_items SET status = $2, tx_hash = $3, failure_reason = $4, updated_at = now(),
              completed_at = CASE WHEN $2 = 'completed' THEN now() END
            WHERE id = $1
-           RETURNING id, amount::text, to_address, reference, status, tx_hash, failure_reason, completed_at`,
+           RETURNING ${ITEM_COLUMNS}`,
           [
             item.id,
             status.success ? 'completed' : 'failed',

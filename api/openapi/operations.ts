@@ -80,6 +80,15 @@ const depositIdParam = {
 
 const invalid = { status: 400, codes: ['parameter_invalid', 'unknown_parameter', 'invalid_request', 'invalid_json'] };
 const missing = (what: string) => ({ status: 404, codes: [`resource_missing (no such ${what})`] });
+/** What every transfer out (withdrawal, payout item, refund) is checked for before anything is reserved. */
+const moneyOutRuleCodes = [
+  'invalid_amount',
+  'amount_too_precise',
+  'invalid_address',
+  'amount_below_minimum',
+  'destination_is_token_contract',
+  'destination_is_settle_address',
+];
 /** A create request whose workflow step outlasted the wait; the work continues and a retry with the same key gets it. */
 const delayed = { status: 503, codes: ['processing_delayed'] };
 
@@ -317,18 +326,7 @@ export const OPERATIONS: Operation[] = [
     errors: [
       {
         status: 400,
-        codes: [
-          ...invalid.codes,
-          'unknown_network',
-          'unsupported_currency',
-          'invalid_amount',
-          'amount_too_precise',
-          'invalid_address',
-          'amount_below_minimum',
-          'destination_is_token_contract',
-          'destination_is_settle_address',
-          'insufficient_balance',
-        ],
+        codes: [...invalid.codes, 'unknown_network', 'unsupported_currency', ...moneyOutRuleCodes, 'insufficient_balance'],
       },
       { status: 409, codes: ['idempotency_key_reused'] },
     ],
@@ -381,12 +379,7 @@ export const OPERATIONS: Operation[] = [
           'unsupported_currency',
           'mixed_networks',
           'mixed_currencies',
-          'invalid_amount',
-          'amount_too_precise',
-          'invalid_address',
-          'amount_below_minimum',
-          'destination_is_token_contract',
-          'destination_is_settle_address',
+          ...moneyOutRuleCodes,
           'insufficient_balance',
         ],
       },
@@ -427,12 +420,7 @@ export const OPERATIONS: Operation[] = [
           ...invalid.codes,
           'invoice_not_refundable',
           'unknown_network',
-          'invalid_amount',
-          'amount_too_precise',
-          'invalid_address',
-          'amount_below_minimum',
-          'destination_is_token_contract',
-          'destination_is_settle_address',
+          ...moneyOutRuleCodes,
           'refund_exceeds_received',
           'insufficient_balance',
         ],

@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { CreateWithdrawalBody } from '../../domain/api-schemas';
 import { derivedId, randomId } from '../../domain/ids';
 import { workflowIds } from '../../domain/payments';
-import { SA } from '../../domain/search-attributes';
 import { withdrawalDecidedUpdate, withdrawalSnapshotQuery } from '../../domain/withdrawal-messages';
 import type { WithdrawalInput, WithdrawalSnapshot } from '../../domain/withdrawals';
 import { createWithdrawalStore } from '../../activities/db/withdrawals';
@@ -13,9 +10,9 @@ import { awaitWorkflowWithin } from '../await-workflow';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { requireSameRequest } from '../idempotency';
+import { startMoneyOutWorkflow } from '../start-money-out-workflow';
 import { readProjection } from '../read-projection';
 import { parsePositiveAmount, resolveCurrency, resolveNetwork } from '../request-money';
-import { paymentTaskQueue } from '../../domain/task-queues';
 import { parseRecipient, requireExternalDestination, requireMinimumWithdrawal } from '../withdrawal-rules';
 
 /** An unmined withdrawal transfer is re-sent with higher fees after this many block times (at least a minute). */
@@ -77,26 +74,13 @@ export async function createWithdrawal(
       stuckAfterMs: network.stuckAfterMs ?? Math.max(network.blockTimeMs * STUCK_AFTER_BLOCKS, STUCK_AFTER_MIN_MS),
       requestFingerprint: fingerprint,
     };
-    let closed = false;
-    try {
-      await deps.temporal.workflow.start('withdrawalWorkflow', {
-        workflowId,
-        taskQueue: paymentTaskQueue(deps.taskQueue, auth.livemode),
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        staticSummary: `Withdraw ${body.amount} ${currency.symbol} on ${network.id} to ${toAddress}`,
-        typedSearchAttributes: [
-          { key: SA.merchantId, value: auth.merchantId },
-          { key: SA.status, value: 'pending' },
-          { key: SA.network, value: network.id },
-          { key: SA.livemode, value: auth.livemode },
-        ],
-        args: [input],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      closed = true;
-    }
+    const { closed } = await startMoneyOutWorkflow(deps, auth, {
+      workflowType: 'withdrawalWorkflow',
+      workflowId,
+      network: network.id,
+      summary: `Withdraw ${body.amount} ${currency.symbol} on ${network.id} to ${toAddress}`,
+      input,
+    });
     if (closed) {
       snapshot = await handle.query(withdrawalSnapshotQuery);
     } else {

@@ -1,5 +1,3 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { readPayoutItems, savePayoutProjection } from '../../activities/db/payouts';
 import { payoutDecidedUpdate } from '../../domain/payout-messages';
 import {
@@ -11,13 +9,12 @@ import {
   pendingItems,
 } from '../../domain/payouts';
 import type { Currency, NetworkConfig } from '../../domain/networks';
-import { SA } from '../../domain/search-attributes';
-import { paymentTaskQueue } from '../../domain/task-queues';
 import type { AuthContext } from '../auth';
 import { awaitWorkflowWithin } from '../await-workflow';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { requireSameRequest } from '../idempotency';
+import { startMoneyOutWorkflow } from '../start-money-out-workflow';
 
 /** An unmined item transfer is offered for replacement after this many block times (at least a minute). */
 const STUCK_AFTER_BLOCKS = 20;
@@ -72,26 +69,13 @@ export async function startPayout(
       stuckAfterMs: Math.max(req.network.blockTimeMs * STUCK_AFTER_BLOCKS, STUCK_AFTER_MIN_MS),
       requestFingerprint: req.fingerprint,
     };
-    let closed = false;
-    try {
-      await deps.temporal.workflow.start('payoutWorkflow', {
-        workflowId: payoutWorkflowId(req.id),
-        taskQueue: paymentTaskQueue(deps.taskQueue, auth.livemode),
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        staticSummary: req.summary,
-        typedSearchAttributes: [
-          { key: SA.merchantId, value: auth.merchantId },
-          { key: SA.status, value: 'pending' },
-          { key: SA.network, value: req.network.id },
-          { key: SA.livemode, value: auth.livemode },
-        ],
-        args: [input],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      closed = true;
-    }
+    const { closed } = await startMoneyOutWorkflow(deps, auth, {
+      workflowType: 'payoutWorkflow',
+      workflowId: payoutWorkflowId(req.id),
+      network: req.network.id,
+      summary: req.summary,
+      input,
+    });
     if (closed) {
       // Closed without a projection: it was refused at reservation, and its result says why.
       snapshot = await handle.result();
