@@ -191,7 +191,8 @@ describe('invoice refunds', () => {
       // Tokens on the hot address already (so nothing is swept), then blocks only when the test mines them.
       await stack.sendToken(hot, units('4'));
       const slot = keccak256(AbiCoder.defaultAbiCoder().encode(['address', 'uint256'], [hot, 1]));
-      expect(BigInt(await stack.chain.provider.getStorage(stack.token, slot))).toBe(await balanceOf(hot));
+      const held = await stack.chain.provider.getStorage(stack.token, slot);
+      expect(BigInt(held)).toBe(await balanceOf(hot));
       mining = false;
       await stack.chain.provider.send('evm_setAutomine', [false]);
       try {
@@ -205,7 +206,7 @@ describe('invoice refunds', () => {
         // The hot address loses its tokens before the transfer is mined: the transfer reverts.
         await stack.chain.provider.send('anvil_setStorageAt', [stack.token, slot, toBeHex(0, 32)]);
         await stack.mine(3);
-        await stack.chain.provider.send('anvil_setStorageAt', [stack.token, slot, toBeHex(units('4'), 32)]);
+        await stack.chain.provider.send('anvil_setStorageAt', [stack.token, slot, held]);
         await stack.chain.provider.send('evm_setAutomine', [true]);
         mining = true;
 
