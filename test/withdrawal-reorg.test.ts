@@ -27,15 +27,25 @@ describe('withdrawals across a reorg', () => {
   const { payInvoice, waitForStatus, transfersTo, expectLedgerMatchesChain } = withdrawalFixtures(() => stack);
   const provider = () => stack.chain.provider;
 
-  /** Whether the workflow has seen `hash` mined (a completed checkTransaction reporting it), read from its history. */
+  /**
+   * Whether the withdrawal has seen `hash` mined (a completed checkTransaction reporting it), read from
+   * the histories of the withdrawal and of its sweeps child, where sweeps and their top-ups now run.
+   */
   const workflowSawMined = async (withdrawalId: string, hash: string) => {
-    const history = await stack.client.workflow.getHandle(`withdrawal-${withdrawalId}`).fetchHistory();
-    return (history.events ?? []).some((e) => {
-      const payload = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
-      if (!payload) return false;
-      const result = defaultPayloadConverter.fromPayload<{ mined?: boolean; hash?: string } | undefined>(payload);
-      return result?.mined === true && result.hash === hash;
-    });
+    for (const workflowId of [`withdrawal-${withdrawalId}`, `withdrawal-${withdrawalId}-sweeps`]) {
+      const history = await stack.client.workflow
+        .getHandle(workflowId)
+        .fetchHistory()
+        .catch(() => undefined);
+      const seen = (history?.events ?? []).some((e) => {
+        const payload = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+        if (!payload) return false;
+        const result = defaultPayloadConverter.fromPayload<{ mined?: boolean; hash?: string } | undefined>(payload);
+        return result?.mined === true && result.hash === hash;
+      });
+      if (seen) return true;
+    }
+    return false;
   };
 
   test(

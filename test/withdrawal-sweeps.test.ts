@@ -3,6 +3,8 @@ import { TestStack } from './harness/test-stack';
 import { units, withdrawalFixtures } from './harness/withdrawal-fixtures';
 
 const SLOW = 300_000;
+/** Sweeps the size test needs; SETTLE_SWEEP_COUNT=1000 reruns it at the issue's scale (about a second per sweep). */
+const SWEEP_COUNT = Number(process.env.SETTLE_SWEEP_COUNT ?? 60);
 
 /**
  * Sweeps under contention and at size, on Anvil, the Temporal dev server and PostgreSQL: every
@@ -77,18 +79,18 @@ describe('withdrawal sweeps', () => {
     'when a withdrawal needs more sweeps than one run holds, then a child workflow sweeps them across runs and exactly one transfer of the amount is sent',
     async () => {
       const m = await stack.merchant({ feePolicy: { type: 'none' } });
-      const count = 60;
-      const addresses = await fundDepositAddresses(m.id, count, units('1'));
+      const addresses = await fundDepositAddresses(m.id, SWEEP_COUNT, units('1'));
       const recipient = Wallet.createRandom().address;
+      const amount = `${SWEEP_COUNT - 1}.5`;
 
-      const created = await stack.api('POST', '/v1/withdraw', m.key, { amount: '59.5', to_address: recipient });
+      const created = await stack.api('POST', '/v1/withdraw', m.key, { amount, to_address: recipient });
       expect(created.status).toBe(201);
       const id = created.body.id as string;
       await waitForStatus(m.key, id, 'completed');
 
       const logs = await transfersTo(recipient);
       expect(logs).toHaveLength(1);
-      expect(BigInt(logs[0]!.data)).toBe(units('59.5'));
+      expect(BigInt(logs[0]!.data)).toBe(units(amount));
       const sweeps = await stack.pool.query<{ from_address: string; mined: boolean; reverted: boolean }>(
         'SELECT from_address, mined, reverted FROM sweeps WHERE withdrawal_id = $1',
         [id],
@@ -100,11 +102,14 @@ describe('withdrawal sweeps', () => {
       // The sweeps ran in a child that continued as new; no run's history comes near Temporal's limits.
       const parent = await historyPerRun(`withdrawal-${id}`);
       const child = await historyPerRun(`withdrawal-${id}-sweeps`);
+      console.log(
+        `sweeps: ${SWEEP_COUNT} swept; events per run: withdrawal ${parent.join(',')}, sweeps child ${child.join(',')}`,
+      );
       expect(parent).toHaveLength(1);
       expect(child.length).toBeGreaterThanOrEqual(2);
       expect(Math.max(...parent, ...child)).toBeLessThan(10_000);
       await expectLedgerMatchesChain(m.id);
     },
-    SLOW,
+    SLOW + SWEEP_COUNT * 3_000,
   );
 });
