@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { parseEther, Wallet } from 'ethers';
+import { parseEther, Transaction, Wallet } from 'ethers';
 import type { Pool } from 'pg';
 import { Account, post } from '../db/ledger';
 import { inTransaction } from '../db/pool';
@@ -52,23 +52,30 @@ export function createGasActivities(
     }
     if (balance >= TEST_HOT_GAS_FLOOR) return balance.toString();
     const faucet = new Wallet(LOCAL_FAUCET_KEY, provider);
-    const tx = await faucet.sendTransaction({ to: hot, value: TEST_HOT_GAS_REFILL });
+    // One refill per faucet nonce, booked before it is sent: a nonce is mined at most once, so a
+    // refill that a reorg dropped (or a retry after a crash) is sent again under the same nonce and
+    // booked once. Keyed by hash, each resend was booked anew while the chain held one refill.
+    const nonce = await provider.getTransactionCount(faucet.address, 'pending');
+    const request = await faucet.populateTransaction({ to: hot, value: TEST_HOT_GAS_REFILL, nonce });
+    const signed = await faucet.signTransaction(request);
+    const hash = Transaction.from(signed).hash!.toLowerCase();
     // Settle's gas money, not the merchant's: booked so the ledger's native coin equals the chain's.
     await inTransaction(pool, (db) =>
       post(db, {
-        txnId: `gas-funding:${tx.hash.toLowerCase()}`,
+        txnId: `gas-funding:${input.network}:${faucet.address.toLowerCase()}:${nonce}`,
         merchantId: input.merchantId,
         livemode: input.livemode,
         network: input.network,
         currency: network.native.symbol,
         refType: 'gas_funding',
-        refId: tx.hash.toLowerCase(),
+        refId: hash,
         entries: [
           { account: Account.gasFunding, amount: -TEST_HOT_GAS_REFILL },
           { account: Account.gas, amount: TEST_HOT_GAS_REFILL },
         ],
       }),
     );
+    const tx = await provider.broadcastTransaction(signed);
     await tx.wait();
     return (await provider.getBalance(hot)).toString();
   }
