@@ -73,7 +73,6 @@ describe('real crashes at named points', () => {
           body: body === undefined ? undefined : JSON.stringify(body),
         }).catch(() => undefined);
         if (!res || res.status === 503) return undefined;
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
         return { status: res.status, body: (await res.json()) as any };
       },
       `${method} ${route}`,
