@@ -4,6 +4,7 @@ import type { PublishEventInput } from '../domain/events';
 import type { NetworkRegistry } from '../domain/networks';
 import { DEFAULT_DELIVERIES_PER_MERCHANT } from '../domain/webhooks';
 import { createChainScannedPast } from './chain/chain-scanned-past';
+import { createFollowChain } from './chain/follow-chain';
 import { createScanBlocks } from './chain/scan-blocks';
 import { createSimulateTransfer } from './chain/simulate-transfer';
 import type { ChainProviders } from './chain/providers';
@@ -46,12 +47,14 @@ export function createActivities(deps: ActivityDeps) {
     await startEventDispatch(id, input.merchantId);
     return id;
   };
+  const scanBlocks = createScanBlocks(deps.pool, deps.chains, createStartDeposit(deps.client, deps.taskQueue));
   return {
     allocateAddress: createAllocateAddress(deps.pool, deps.wallet),
     ...createSaveProjections(deps.pool),
     saveCustomer: createSaveCustomer(deps.pool),
     creditDeposit: createCreditDeposit(deps.pool),
-    scanBlocks: createScanBlocks(deps.pool, deps.chains, createStartDeposit(deps.client, deps.taskQueue)),
+    scanBlocks,
+    followChain: createFollowChain(deps.chains, scanBlocks),
     verifyDeposit: createVerifyDeposit(deps.chains),
     chainScannedPast: createChainScannedPast(deps.pool, deps.chains),
     ...createSimulateTransfer(deps.pool, deps.chains),

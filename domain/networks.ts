@@ -24,6 +24,11 @@ export const NetworkConfig = z.object({
   rpcUrls: z.array(z.string().url()).min(1),
   confirmations: z.number().int().min(1),
   blockTimeMs: z.number().int().positive(),
+  /**
+   * How often the chain watcher asks for the head while waiting for the next block (ms). Default: a
+   * tenth of the block time, within [100 ms, 2 s]; raise it for rate-limited RPC plans.
+   */
+  headPollMs: z.number().int().positive().optional(),
   /** Largest eth_getLogs block span to ask for; ranges are halved further when a node refuses. */
   maxLogRange: z.number().int().positive().default(2000),
   /**

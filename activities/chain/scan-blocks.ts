@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { JsonRpcProvider } from 'ethers';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { DepositInput } from '../../domain/payments';
 import { workflowIds } from '../../domain/payments';
 import { crashPoint } from '../crash-points';
@@ -84,7 +84,7 @@ export function createScanBlocks(
     let cutShort = blocks.length < wanted - cursor + 1 && outOfTime();
     const forkAt = await findFork(pool, networkId, provider, cursor, blocks);
     if (forkAt !== undefined) {
-      await rewind(pool, networkId, forkAt);
+      await rewind(pool, networkId, cursor, forkAt);
       return { from: cursor, to: forkAt - 1, head, caughtUp: false, depositsStarted: 0, reorgFrom: forkAt };
     }
     const contracts = network.tokens.map((t) => t.address.toLowerCase());
@@ -179,7 +179,7 @@ export function createScanBlocks(
 
     if (depositsStarted) crashPoint('watcher.after-start-deposit');
     blocks = blocks.filter((b) => b.number <= scannedTo);
-    await saveProgress(pool, networkId, blocks, scannedTo + 1);
+    await saveProgress(pool, networkId, cursor, blocks, scannedTo + 1);
     // Out of time: come straight back for the rest. Short of the head because the node could not
     // serve more yet: wait like a caught-up watcher.
     const caughtUp = cutShort ? false : scannedTo >= wanted ? scannedTo >= head : true;
@@ -255,11 +255,24 @@ async function findFork(
   return Number(stored.rows[stored.rows.length - 1]!.number);
 }
 
-async function rewind(pool: Pool, network: string, forkAt: number): Promise<void> {
+async function rewind(pool: Pool, network: string, cursor: number, forkAt: number): Promise<void> {
   await inTransaction(pool, async (db) => {
     await db.query('DELETE FROM chain_blocks WHERE network = $1 AND number >= $2', [network, forkAt]);
-    await db.query('UPDATE chain_cursors SET next_block = $2, updated_at = now() WHERE network = $1', [network, forkAt]);
+    await moveCursor(db, network, cursor, forkAt);
   });
+}
+
+/**
+ * Moves the cursor only from where this scan read it. Two scans of one network can overlap (a
+ * call whose heartbeat timed out still running beside its retry): the later writer fails and
+ * rolls back, and its retry reads the cursor again, so a stale scan never moves it over a reorg.
+ */
+async function moveCursor(db: PoolClient, network: string, from: number, to: number): Promise<void> {
+  const moved = await db.query(
+    'UPDATE chain_cursors SET next_block = $3, updated_at = now() WHERE network = $1 AND next_block = $2',
+    [network, from, to],
+  );
+  if (moved.rowCount !== 1) throw new Error(`the ${network} cursor moved while this scan ran; scanning again from it`);
 }
 
 interface AddressOwner {
@@ -289,7 +302,13 @@ export async function lookupAddressOwners(pool: Pool, network: string, addresses
   return new Map(rows.rows.map((r) => [r.address, r]));
 }
 
-async function saveProgress(pool: Pool, network: string, blocks: ScannedBlock[], nextBlock: number): Promise<void> {
+async function saveProgress(
+  pool: Pool,
+  network: string,
+  cursor: number,
+  blocks: ScannedBlock[],
+  nextBlock: number,
+): Promise<void> {
   // Only the newest KEPT_BLOCKS can ever be compared again; one statement stores them all.
   const kept = blocks.filter((b) => b.number >= nextBlock - KEPT_BLOCKS);
   await inTransaction(pool, async (db) => {
@@ -301,6 +320,6 @@ async function saveProgress(pool: Pool, network: string, blocks: ScannedBlock[],
       [network, kept.map((b) => b.number), kept.map((b) => b.hash), kept.map((b) => b.parentHash), kept.map((b) => b.timestamp)],
     );
     await db.query('DELETE FROM chain_blocks WHERE network = $1 AND number < $2', [network, nextBlock - KEPT_BLOCKS]);
-    await db.query('UPDATE chain_cursors SET next_block = $2, updated_at = now() WHERE network = $1', [network, nextBlock]);
+    await moveCursor(db, network, cursor, nextBlock);
   });
 }

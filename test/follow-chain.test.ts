@@ -1,0 +1,80 @@
+import { parseUnits } from 'ethers';
+import { createFollowChain } from '../activities/chain/follow-chain';
+import { ChainProviders } from '../activities/chain/providers';
+import { createScanBlocks } from '../activities/chain/scan-blocks';
+import type { DepositInput } from '../domain/payments';
+import { TestStack, eventually } from './harness/test-stack';
+
+describe('chain watcher following the head', () => {
+  let stack: TestStack;
+  let key: string;
+  let chains: ChainProviders;
+  beforeAll(async () => {
+    stack = await TestStack.start({ confirmations: 2 });
+    ({ key } = await stack.merchant());
+    chains = new ChainProviders(stack.registry);
+  });
+  afterAll(async () => {
+    chains?.destroy();
+    await stack?.stop();
+  });
+
+  const cursor = async () =>
+    Number(
+      (await stack.pool.query<{ next_block: string }>("SELECT next_block FROM chain_cursors WHERE network = 'local'")).rows[0]!
+        .next_block,
+    );
+
+  test('when a block with a payment arrives while the watcher waits, then the same call scans it at once and returns only when its budget is spent', async () => {
+    const started: DepositInput[] = [];
+    const scanBlocks = createScanBlocks(stack.pool, chains, async (d) => void started.push(d));
+    await scanBlocks('local'); // places the cursor at the head
+    const invoice = (await stack.api('POST', '/v1/invoices', key, { amount: '2' })).body.data;
+    const followChain = createFollowChain(chains, scanBlocks, { budgetMs: 8_000 });
+
+    let returned = false;
+    const call = followChain('local').finally(() => (returned = true));
+    const txHash = await stack.sendToken(invoice.deposit_address, parseUnits('2', 18));
+    await eventually(
+      async () => (started.some((d) => d.txHash === txHash.toLowerCase()) ? true : undefined),
+      'the payment to be started',
+    );
+    // Found by the call that was waiting, not by a later pass of the workflow.
+    expect(returned).toBe(false);
+    const result = await call;
+    const paidIn = (await stack.chain.provider.getTransactionReceipt(txHash))!.blockNumber;
+    expect(result.caughtUp).toBe(true);
+    expect(result.to).toBeGreaterThanOrEqual(paidIn);
+    expect(await cursor()).toBe(result.to + 1);
+    expect(started.filter((d) => d.txHash === txHash.toLowerCase())).toHaveLength(1);
+  });
+
+  test('when two scans of a network overlap, then the one that read an older cursor fails without moving it and its retry starts from the newer one', async () => {
+    const invoice = (await stack.api('POST', '/v1/invoices', key, { amount: '1' })).body.data;
+    const plain = createScanBlocks(stack.pool, chains, async () => undefined);
+    while (!(await plain('local')).caughtUp);
+    await stack.sendToken(invoice.deposit_address, parseUnits('1', 18));
+
+    // The first scan stops at the payment's deposit start until the second scan has saved.
+    let releaseStale!: () => void;
+    const staleHeld = new Promise<void>((resolve) => (releaseStale = resolve));
+    let staleReachedStart!: () => void;
+    const staleAtStart = new Promise<void>((resolve) => (staleReachedStart = resolve));
+    const stale = createScanBlocks(stack.pool, chains, async () => {
+      staleReachedStart();
+      await staleHeld;
+    });
+    const staleScan = stale('local');
+    await staleAtStart;
+    const fresh = await plain('local');
+    expect(fresh.caughtUp).toBe(true);
+    await stack.mine(2);
+    const freshAgain = await plain('local');
+    const afterFresh = await cursor();
+    expect(afterFresh).toBe(freshAgain.to + 1);
+
+    releaseStale();
+    await expect(staleScan).rejects.toThrow(/cursor moved while this scan ran/);
+    expect(await cursor()).toBe(afterFresh);
+  });
+});
