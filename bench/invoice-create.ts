@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { BenchStack } from './dev-stack';
+import { createPathProfile, type TimedCreate } from './create-path';
 import { cpuDuring } from './idle-cpu';
 import { closedLoop, type LoadResult } from './load';
 import { type BenchRow, ms, perSecond, times } from './table';
@@ -27,21 +28,26 @@ export async function benchInvoiceCreate(stack: BenchStack, options: InvoiceCrea
       workflowRunTimeout: '1 minute',
     });
   };
+  const timed: TimedCreate[] = [];
   const createInvoice = async () => {
+    const sentAt = Date.now();
     const res = await fetch(`${stack.apiUrl}/v1/invoices`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': stack.apiKey },
       body: JSON.stringify({ amount: '50.00', external_id: `bench-${randomUUID()}` }),
     });
-    const body = (await res.json()) as { data?: { deposit_address?: string } };
+    const body = (await res.json()) as { data?: { id: string; deposit_address?: string } };
     if (res.status !== 201 || !body.data?.deposit_address) throw new Error(`create answered ${res.status}`);
+    timed.push({ invoiceId: body.data.id, sentAt, answeredAt: Date.now() });
   };
   try {
     // Warm both paths (connections, worker's workflow code) so neither pays a first-call cost.
     await closedLoop(5, 1, bareStart);
     await closedLoop(5, 1, createInvoice);
     const bareOne = await closedLoop(options.sequential, 1, bareStart);
+    timed.length = 0;
     const settleOne = await closedLoop(options.sequential, 1, createInvoice);
+    const profile = await createPathProfile(client, timed.splice(0));
     let bareMany: LoadResult | undefined;
     let settleMany: LoadResult | undefined;
     const bareCpu = await cpuDuring(
@@ -74,6 +80,7 @@ export async function benchInvoiceCreate(stack: BenchStack, options: InvoiceCrea
         ratio: times(latencyRatio),
         target: '≤ 50 ms and ≤ 5×',
         met: settleOne.p50 <= 50 && latencyRatio <= 5 && settleOne.errors === 0,
+        note: profile,
       },
     ];
   } finally {
