@@ -6,6 +6,7 @@ import { DEFAULT_DELIVERIES_PER_MERCHANT } from '../domain/webhooks';
 import { createChainScannedPast } from './chain/chain-scanned-past';
 import { createFollowChain } from './chain/follow-chain';
 import { createScanBlocks } from './chain/scan-blocks';
+import { createWakeDepositsAtDepth } from './chain/wake-deposits-at-depth';
 import { createSimulateTransfer } from './chain/simulate-transfer';
 import type { ChainProviders } from './chain/providers';
 import { createVerifyDeposit } from './chain/verify-deposit';
@@ -54,7 +55,7 @@ export function createActivities(deps: ActivityDeps) {
     saveCustomer: createSaveCustomer(deps.pool),
     creditDeposit: createCreditDeposit(deps.pool),
     scanBlocks,
-    followChain: createFollowChain(deps.chains, scanBlocks),
+    followChain: createFollowChain(deps.chains, scanBlocks, createWakeDepositsAtDepth(deps.pool, deps.client)),
     verifyDeposit: createVerifyDeposit(deps.chains),
     chainScannedPast: createChainScannedPast(deps.pool, deps.chains),
     ...createSimulateTransfer(deps.pool, deps.chains),

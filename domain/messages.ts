@@ -10,3 +10,5 @@ export const depositUpdatedSignal = defineSignal<[DepositUpdate]>('depositUpdate
 export const depositSnapshotQuery = defineQuery<DepositSnapshot>('depositSnapshot');
 /** Sent by the chain watcher each time it sees the deposit's transfer (signal-with-start). */
 export const depositSightedSignal = defineSignal<[{ blockNumber: number; blockHash: string }]>('depositSighted');
+/** Sent by the chain watcher when the head reaches the depth the deposit needs: check the chain now, not at the timer. */
+export const depositReachedDepthSignal = defineSignal('depositReachedDepth');

@@ -2,6 +2,7 @@ import { parseUnits } from 'ethers';
 import { createFollowChain } from '../activities/chain/follow-chain';
 import { ChainProviders } from '../activities/chain/providers';
 import { createScanBlocks } from '../activities/chain/scan-blocks';
+import { createWakeDepositsAtDepth } from '../activities/chain/wake-deposits-at-depth';
 import type { DepositInput } from '../domain/payments';
 import { TestStack, eventually } from './harness/test-stack';
 
@@ -30,7 +31,8 @@ describe('chain watcher following the head', () => {
     const scanBlocks = createScanBlocks(stack.pool, chains, async (d) => void started.push(d));
     await scanBlocks('local'); // places the cursor at the head
     const invoice = (await stack.api('POST', '/v1/invoices', key, { amount: '2' })).body.data;
-    const followChain = createFollowChain(chains, scanBlocks, { budgetMs: 8_000 });
+    const wake = createWakeDepositsAtDepth(stack.pool, stack.client);
+    const followChain = createFollowChain(chains, scanBlocks, wake, { budgetMs: 8_000 });
 
     let returned = false;
     const call = followChain('local').finally(() => (returned = true));
@@ -76,5 +78,39 @@ describe('chain watcher following the head', () => {
     releaseStale();
     await expect(staleScan).rejects.toThrow(/cursor moved while this scan ran/);
     expect(await cursor()).toBe(afterFresh);
+  });
+});
+
+describe('deposits woken by the chain watcher', () => {
+  // Blocks every 2 minutes by the registry's account, mined on demand here: a deposit waiting for
+  // its timer would need 4 minutes to see 3 confirmations.
+  const BLOCK_TIME_MS = 120_000;
+  let stack: TestStack;
+  let key: string;
+  beforeAll(async () => {
+    stack = await TestStack.start({ watch: true, confirmations: 3, blockTimeMs: BLOCK_TIME_MS });
+    ({ key } = await stack.merchant());
+  });
+  afterAll(async () => stack?.stop());
+
+  test("when the head reaches a deposit's required depth, then the watcher wakes it and it completes without waiting for its timer", async () => {
+    const invoice = (await stack.api('POST', '/v1/invoices', key, { amount: '5' })).body.data;
+    const txHash = await stack.sendToken(invoice.deposit_address, parseUnits('5', 18));
+    const deposit = await eventually(async () => {
+      const list = (await stack.api('GET', `/api/v1/deposits?invoice_id=${invoice.id}`, key)).body.data as Array<{
+        id: string;
+        transaction_hash: string;
+        status: string;
+      }>;
+      return list.find((d) => d.transaction_hash === txHash.toLowerCase());
+    }, 'the deposit to be recorded');
+    expect(['detected', 'confirming']).toContain(deposit.status);
+    await stack.mine(2);
+    await eventually(
+      async () => ((await stack.api('GET', `/v1/invoices/${invoice.id}`, key)).body.data?.status === 'paid' ? true : undefined),
+      'the invoice to be paid',
+      // Well before the deposit's first timer (2 blocks × 2 minutes after detection) could fire.
+      BLOCK_TIME_MS / 2,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import {
   ApplicationFailure,
+  condition,
   continueAsNew,
   getExternalWorkflowHandle,
   patched,
@@ -11,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EventType } from '../domain/events';
-import { depositSightedSignal, depositSnapshotQuery, depositUpdatedSignal } from '../domain/messages';
+import { depositReachedDepthSignal, depositSightedSignal, depositSnapshotQuery, depositUpdatedSignal } from '../domain/messages';
 import type { DepositInput, DepositSnapshot, DepositStatus } from '../domain/payments';
 import { workflowIds } from '../domain/payments';
 import { SA } from '../domain/search-attributes';
@@ -38,6 +39,7 @@ const MAX_UNKNOWN_WAIT_MS = 5 * 60_000;
 /** Patches: histories recorded before them replay the old path. */
 const PATCH_BOUNDED = 'deposit-bounded-history';
 const PATCH_SIGHTED = 'deposit-reopens-when-sighted';
+const PATCH_WOKEN_AT_DEPTH = 'deposit-woken-at-depth';
 
 /** What a deposit carries into its next run when it continues as new. */
 export interface DepositResume {
@@ -56,8 +58,15 @@ export async function depositWorkflow(input: DepositInput, resume?: DepositResum
   let state: DepositSnapshot = resume?.state ?? { ...input, status: 'detected', confirmations: 0, version: 1, lifecycle };
   let sequence = resume?.sequence ?? 0;
   let sightings = 0;
+  let reachedDepth = false;
   setHandler(depositSnapshotQuery, () => state);
   setHandler(depositSightedSignal, () => void sightings++);
+  setHandler(depositReachedDepthSignal, () => void (reachedDepth = true));
+  // The watcher wakes the deposit when the head reaches its depth; the timer is the fallback.
+  const wait = async (ms: number) => {
+    if (patched(PATCH_WOKEN_AT_DEPTH)) await condition(() => reachedDepth, ms);
+    else await sleep(ms);
+  };
 
   const transition = async (status: DepositStatus, event: EventType) => {
     state = { ...state, status, version: state.version + 1 };
@@ -98,6 +107,8 @@ export async function depositWorkflow(input: DepositInput, resume?: DepositResum
   let checks = 0;
   let unknownStreak = 0;
   for (;;) {
+    // Cleared before the check: a wake-up that arrives while checking asks for one more check.
+    reachedDepth = false;
     const check = await verifyDeposit(state);
     if (!check.canonical) {
       const sightedBefore = sightings;
@@ -118,10 +129,10 @@ export async function depositWorkflow(input: DepositInput, resume?: DepositResum
       if (++checks >= CHECKS_PER_RUN) await continueAsNew<typeof depositWorkflow>(input, { state, sequence });
       // A node that cannot tell yet is asked again soon, then less and less often.
       unknownStreak = check.state === 'unknown' ? unknownStreak + 1 : 0;
-      const wait = Math.max(remaining, 1) * state.blockTimeMs * 2 ** Math.min(unknownStreak, 10);
-      await sleep(Math.min(wait, Math.max(MAX_UNKNOWN_WAIT_MS, remaining * state.blockTimeMs)));
+      const delay = Math.max(remaining, 1) * state.blockTimeMs * 2 ** Math.min(unknownStreak, 10);
+      await wait(Math.min(delay, Math.max(MAX_UNKNOWN_WAIT_MS, remaining * state.blockTimeMs)));
     } else {
-      await sleep(Math.max(remaining, 1) * state.blockTimeMs);
+      await wait(Math.max(remaining, 1) * state.blockTimeMs);
     }
   }
   await creditDeposit(state);

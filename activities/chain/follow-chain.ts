@@ -30,6 +30,8 @@ export interface FollowLimits {
 export function createFollowChain(
   chains: ChainProviders,
   scanBlocks: (network: string) => Promise<ScanResult>,
+  /** Wakes the deposits the scanned blocks brought to their depth; see wake-deposits-at-depth.ts. */
+  wakeDeposits: (network: string, confirmations: number, fromBlock: number, toBlock: number) => Promise<unknown>,
   limits: Partial<FollowLimits> = {},
 ) {
   const budgetMs = limits.budgetMs ?? DEFAULT_FOLLOW_BUDGET_MS;
@@ -37,11 +39,14 @@ export function createFollowChain(
   const heartbeat = limits.heartbeat ?? activityHeartbeat;
   return async function followChain(networkId: string): Promise<ScanResult> {
     const deadline = Date.now() + budgetMs;
-    const pollMs = headPollMs(chains.network(networkId));
+    const network = chains.network(networkId);
+    const pollMs = headPollMs(network);
     const provider = chains.get(networkId);
     for (;;) {
       const result = await scanBlocks(networkId);
       heartbeat();
+      // Best effort: a deposit not woken here still checks the chain on its own timer.
+      await wakeDeposits(networkId, network.confirmations, result.from, result.to).catch(() => undefined);
       if (!result.caughtUp || result.reorgFrom !== undefined) return result;
       // Caught up as far as the node would serve: wait for a head past the scanned range.
       for (;;) {
