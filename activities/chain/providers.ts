@@ -1,4 +1,5 @@
-import { JsonRpcProvider, Network } from 'ethers';
+import { type JsonRpcProvider, Network } from 'ethers';
+import { RetryingJsonRpcProvider } from './retrying-provider';
 import type { NetworkConfig, NetworkRegistry } from '../../domain/networks';
 
 /** One JSON-RPC provider per network, created on first use. */
@@ -19,7 +20,8 @@ export class ChainProviders {
       const network = this.network(id);
       // staticNetwork: trust the configured chain id instead of asking the node before every call.
       // cacheTimeout -1: never answer a head or receipt query from a cache; stale reads confuse reorg checks.
-      provider = new JsonRpcProvider(network.rpcUrls[0], Network.from(network.chainId), {
+      // Reads that fail on a flaky endpoint are asked again (retrying-provider.ts).
+      provider = new RetryingJsonRpcProvider(network.rpcUrls[0], Network.from(network.chainId), {
         staticNetwork: true,
         cacheTimeout: -1,
         pollingInterval: Math.min(network.blockTimeMs, 4000),
