@@ -4,6 +4,9 @@ import { Contract, JsonRpcProvider, NonceManager, Wallet, WebSocketProvider } fr
 import { erc20Interface } from '../activities/chain/erc20';
 import { LOCAL_FAUCET_KEY } from '../scripts/dev-stack/local-chain';
 import type { BenchStack } from './dev-stack';
+import { Client, Connection } from '@temporalio/client';
+import { workflowIds } from '../domain/payments';
+import { detectionPathProfile, type TimedDetection } from './detection-path';
 import { type BenchRow, ms, percentile } from './table';
 
 /** The dev stack's local network requires this many confirmations (config/networks.json). */
@@ -16,6 +19,9 @@ const CONFIRMATIONS = 3;
  */
 export async function benchDepositLatency(stack: BenchStack, rounds: number, perRound: number): Promise<BenchRow[]> {
   const received = new Map<string, number>();
+  /** Wall-clock twins of `received` and `seen`, to compare with Temporal's event times. */
+  const receivedWall = new Map<string, number>();
+  const seenWall = new Map<number, number>();
   const server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -24,7 +30,10 @@ export async function benchDepositLatency(stack: BenchStack, rounds: number, per
       const event = JSON.parse(raw) as { event?: string; data?: { transaction_hash?: string } };
       const type = event.event;
       const tx = event.data?.transaction_hash?.toLowerCase();
-      if (type && tx && !received.has(`${type} ${tx}`)) received.set(`${type} ${tx}`, at);
+      if (type && tx && !received.has(`${type} ${tx}`)) {
+        received.set(`${type} ${tx}`, at);
+        receivedWall.set(`${type} ${tx}`, Date.now());
+      }
       res.end('OK');
     });
   });
@@ -33,7 +42,12 @@ export async function benchDepositLatency(stack: BenchStack, rounds: number, per
 
   const seen = new Map<number, number>();
   const heads = new WebSocketProvider(stack.rpcUrl.replace(/^http/, 'ws'));
-  await heads.on('block', (n: number) => void (seen.has(n) || seen.set(n, performance.now())));
+  await heads.on('block', (n: number) => {
+    if (seen.has(n)) return;
+    seen.set(n, performance.now());
+    seenWall.set(n, Date.now());
+  });
+  const connection = await Connection.connect({ address: stack.temporalAddress });
   const provider = new JsonRpcProvider(stack.rpcUrl, 31337, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
   const faucet = new NonceManager(new Wallet(LOCAL_FAUCET_KEY, provider));
   const token = new Contract(stack.token, erc20Interface, faucet);
@@ -44,6 +58,7 @@ export async function benchDepositLatency(stack: BenchStack, rounds: number, per
     });
     await (await token.getFunction('mint')(await faucet.getAddress(), 10n ** 30n)).wait();
     const detected: number[] = [];
+    const timed: TimedDetection[] = [];
     const completed: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const invoices = await Promise.all(
@@ -66,6 +81,14 @@ export async function benchDepositLatency(stack: BenchStack, rounds: number, per
           if (d !== undefined && c !== undefined && visible !== undefined && deep !== undefined) {
             detected.push(d - visible);
             completed.push(c - deep);
+            const log = (receipt.logs as Array<{ address: string; index: number }>).find(
+              (l) => l.address.toLowerCase() === stack.token.toLowerCase(),
+            )!;
+            timed.push({
+              depositWorkflowId: workflowIds.deposit('local', tx, log.index),
+              visibleAt: seenWall.get(block)!,
+              deliveredAt: receivedWall.get(`deposit.detected ${tx}`)!,
+            });
             break;
           }
           if (Date.now() > deadline)
@@ -76,7 +99,7 @@ export async function benchDepositLatency(stack: BenchStack, rounds: number, per
         }
       }
     }
-    const samples = `${detected.length} transfers in ${rounds} rounds`;
+    const samples = `${detected.length} transfers in ${rounds} rounds; ${await detectionPathProfile(new Client({ connection }), timed)}`;
     return [
       {
         figure: 'block visible → deposit.detected delivered',
@@ -98,6 +121,7 @@ export async function benchDepositLatency(stack: BenchStack, rounds: number, per
       },
     ];
   } finally {
+    await connection.close();
     await heads.destroy();
     provider.destroy();
     server.closeAllConnections();
