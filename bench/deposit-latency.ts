@@ -99,7 +99,8 @@ export async function benchDepositLatency(stack: BenchStack, rounds: number, per
         }
       }
     }
-    const samples = `${detected.length} transfers in ${rounds} rounds; ${await detectionPathProfile(new Client({ connection }), timed)}`;
+    const samples = `${detected.length} transfers in ${rounds} rounds`;
+    const profile = await detectionPathProfile(new Client({ connection }), timed);
     return [
       {
         figure: 'block visible → deposit.detected delivered',
@@ -108,7 +109,7 @@ export async function benchDepositLatency(stack: BenchStack, rounds: number, per
         ratio: '—',
         target: 'p50 ≤ 300 ms, p95 ≤ 600 ms',
         met: percentile(detected, 50) <= 300 && percentile(detected, 95) <= 600,
-        note: samples,
+        note: `${samples}; ${profile}`,
       },
       {
         figure: `block at depth ${CONFIRMATIONS} → deposit.completed delivered`,
