@@ -5,6 +5,7 @@ import {
   getExternalWorkflowHandle,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -29,6 +30,15 @@ const { verifyDeposit } = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes' },
 });
 
+// A transition's projection write and event run as local activities: inside the workflow task,
+// without a task-queue round trip each, which is most of the time from detection to the webhook.
+// Both are idempotent (versioned projection, event ids derived from the lifecycle and sequence),
+// so running one again after a worker crash changes nothing.
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
 /** Type of the failure a deposit workflow ends with when a reorg removed its transfer. */
 export const DEPOSIT_REORGED = 'DepositReorged';
 
@@ -40,6 +50,7 @@ const MAX_UNKNOWN_WAIT_MS = 5 * 60_000;
 const PATCH_BOUNDED = 'deposit-bounded-history';
 const PATCH_SIGHTED = 'deposit-reopens-when-sighted';
 const PATCH_WOKEN_AT_DEPTH = 'deposit-woken-at-depth';
+const PATCH_LOCAL_TRANSITIONS = 'deposit-local-transitions';
 
 /** What a deposit carries into its next run when it continues as new. */
 export interface DepositResume {
@@ -48,9 +59,9 @@ export interface DepositResume {
 }
 
 /**
- * One deposit: detected → confirming → completed, or failed when a reorg removes it. Confirmation
- * waiting sleeps for the expected time to reach the required depth, then verifies on chain, so an
- * open deposit costs a timer, not a poll per block.
+ * One deposit: detected → confirming → completed, or failed when a reorg removes it. It waits until
+ * the chain watcher wakes it at the required depth (a timer for the expected time is the fallback),
+ * then verifies on chain, so an open deposit costs a timer, not a poll per block.
  */
 export async function depositWorkflow(input: DepositInput, resume?: DepositResume): Promise<DepositSnapshot> {
   // The chain's start time, not the run's: a restart after a failure is a new chain, a later lifecycle.
@@ -71,9 +82,10 @@ export async function depositWorkflow(input: DepositInput, resume?: DepositResum
   const transition = async (status: DepositStatus, event: EventType) => {
     state = { ...state, status, version: state.version + 1 };
     upsertSearchAttributes([{ key: SA.status, value: status }]);
-    await saveDeposit(state);
+    const io = patched(PATCH_LOCAL_TRANSITIONS) ? local : { saveDeposit, publishEvent };
+    await io.saveDeposit(state);
     await notifyOwner();
-    await publishEvent({
+    await io.publishEvent({
       merchantId: state.merchantId,
       livemode: state.livemode,
       type: event,
