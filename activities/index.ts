@@ -18,7 +18,7 @@ import { createAllocateAddress } from './wallet/allocate-address';
 import type { HdWallet } from './wallet/hd-wallet';
 import { createReportStuckTransaction } from './wallet/report-stuck';
 import { createStoreEvent } from './webhooks/publish-event';
-import { createDeliverWebhook, createOpenDelivery, DELIVERY_TIMEOUT_MS } from './webhooks/deliveries';
+import { createDeliverWebhook, createOpenDelivery, createTakeDeliveryTurn, DELIVERY_TIMEOUT_MS } from './webhooks/deliveries';
 import { createDispatchEvent, createStartEventDispatch } from './webhooks/dispatch-event';
 import { MerchantSlots } from './webhooks/merchant-slots';
 import { createPayoutActivities } from './payout-activities';
@@ -49,6 +49,12 @@ export function createActivities(deps: ActivityDeps) {
     return id;
   };
   const scanBlocks = createScanBlocks(deps.pool, deps.chains, createStartDeposit(deps.client, deps.taskQueue));
+  // One set of slots per process: deliveries waiting for a turn are queued behind each other here.
+  const merchantSlots = new MerchantSlots(
+    deps.pool,
+    deps.deliveriesPerMerchant ?? DEFAULT_DELIVERIES_PER_MERCHANT,
+    DELIVERY_TIMEOUT_MS,
+  );
   return {
     allocateAddress: createAllocateAddress(deps.pool, deps.wallet),
     ...createSaveProjections(deps.pool),
@@ -63,11 +69,8 @@ export function createActivities(deps: ActivityDeps) {
     reportStuckTransaction: createReportStuckTransaction(deps.registry, publishEvent),
     dispatchEvent,
     openDelivery: createOpenDelivery(deps.pool),
-    deliverWebhook: createDeliverWebhook(
-      deps.pool,
-      { storeEvent, dispatchEvent },
-      new MerchantSlots(deps.pool, deps.deliveriesPerMerchant ?? DEFAULT_DELIVERIES_PER_MERCHANT, DELIVERY_TIMEOUT_MS),
-    ),
+    takeDeliveryTurn: createTakeDeliveryTurn(deps.pool, merchantSlots),
+    deliverWebhook: createDeliverWebhook(deps.pool, { storeEvent, dispatchEvent }, merchantSlots),
     ...createWithdrawalActivities(deps),
     reconcileBalances: createReconcileBalances(deps.pool, deps.chains),
     recordReconciliation: createRecordReconciliation(deps.pool),

@@ -32,6 +32,9 @@ export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'canceled';
 /** What an attempt returns: a status, or how long to wait when the merchant's delivery slots were all busy and nothing was sent. */
 export type AttemptOutcome = DeliveryStatus | { deferredForMs: number };
 
+/** Whether a delivery may make its attempt now (a slot is reserved for it), or how long to wait for one. */
+export type DeliveryTurn = 'go' | { deferredForMs: number };
+
 /** Deliveries of one merchant a worker process sends at once, unless configured. */
 export const DEFAULT_DELIVERIES_PER_MERCHANT = 8;
 

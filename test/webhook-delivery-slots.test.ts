@@ -41,6 +41,21 @@ describe('per-merchant delivery slots', () => {
     expect(await other.tryAcquire('m_c', 'd1')).toBeDefined();
   });
 
+  test('when a delivery reserved its turn, then its attempt takes that slot over instead of a second one, and a release frees it', async () => {
+    const slots = new MerchantSlots(db.pool, 2, 5000);
+    expect(await slots.reserve('m_r', 'd1')).toBe(true);
+    const attempt = await slots.tryAcquire('m_r', 'd1');
+    expect(attempt).toBeDefined();
+    // d1 holds one slot, not two: one is left for another delivery, then none.
+    expect(await slots.reserve('m_r', 'd2')).toBe(true);
+    expect(await slots.reserve('m_r', 'd3')).toBe(false);
+    await attempt!();
+    expect(await slots.tryAcquire('m_r', 'd3')).toBeDefined();
+    // A reservation whose attempt sends nothing is handed back at once.
+    await slots.release('m_r', 'd2');
+    expect(await slots.reserve('m_r', 'd4')).toBe(true);
+  });
+
   test('when deliveries are deferred, then each is told to wait for the ones ahead of it, and stale waiters stop counting', () => {
     const slots = new MerchantSlots(db.pool, 2, 5000);
     const now = 1_000_000;

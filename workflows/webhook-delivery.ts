@@ -1,4 +1,13 @@
-import { condition, continueAsNew, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { webhookEnqueueSignal, type WebhookQueueInput, type WebhookQueueItem } from '../domain/webhooks';
 
@@ -8,6 +17,16 @@ const { openDelivery, deliverWebhook } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
+
+// Database steps that decide whether and when to attempt: local, so they add a marker to the task
+// that runs them instead of an activity task and two workflow tasks each. A merchant's flood of
+// waiting deliveries then costs the Temporal server a timer per wait.
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+/** Histories from before it open deliveries and wait for slots through ordinary activities. */
+const PATCH_LOCAL_WAITS = 'delivery-waits-local';
 
 /** How long an empty queue waits for its object's next event before completing. */
 const IDLE_BEFORE_COMPLETING = '10 minutes';
@@ -46,12 +65,20 @@ export async function webhookDeliveryWorkflow(input: WebhookQueueInput): Promise
 
 /** Attempt at once, then after each failure wait the schedule's next delay; past its end the delivery is failed. */
 async function deliver(targetId: string, item: WebhookQueueItem): Promise<void> {
-  const delivery = await openDelivery({ targetId, ...item });
+  const localWaits = patched(PATCH_LOCAL_WAITS);
+  const delivery = await (localWaits ? local.openDelivery : openDelivery)({ targetId, ...item });
   if (delivery.status !== 'pending') return;
   // Histories from before the per-merchant delivery limit replay without deferrals.
   const mayDefer = patched('defer-while-merchant-busy');
   for (let attempt = delivery.attemptsMade + 1; ;) {
     const retryInSeconds = delivery.retryScheduleSeconds[attempt - 1] ?? null;
+    if (localWaits) {
+      const turn = await local.takeDeliveryTurn({ deliveryId: delivery.deliveryId });
+      if (turn !== 'go') {
+        await waitAbout(turn.deferredForMs);
+        continue;
+      }
+    }
     const status = await deliverWebhook({
       deliveryId: delivery.deliveryId,
       attempt,
@@ -59,12 +86,17 @@ async function deliver(targetId: string, item: WebhookQueueItem): Promise<void> 
       ...(mayDefer ? { mayDefer } : {}),
     });
     if (typeof status === 'object') {
-      // Nothing was sent, so this is not an attempt. Jitter spreads the waiters' returns.
-      await sleep(status.deferredForMs * (0.75 + Math.random() / 2));
+      // Nothing was sent, so this is not an attempt.
+      await waitAbout(status.deferredForMs);
       continue;
     }
     if (status !== 'pending' || retryInSeconds === null) return;
     await sleep(retryInSeconds * 1000);
     attempt++;
   }
+}
+
+/** Sleeps about `ms`: jitter spreads the returns of deliveries told to wait at the same moment. */
+function waitAbout(ms: number): Promise<void> {
+  return sleep(ms * (0.75 + Math.random() / 2));
 }

@@ -7,6 +7,7 @@ import {
   MAX_RETRY_DELAY_SECONDS,
   type AttemptOutcome,
   type DeliveryStatus,
+  type DeliveryTurn,
   type OpenedDelivery,
   type WebhookQueueItem,
 } from '../../domain/webhooks';
@@ -86,6 +87,26 @@ export function createOpenDelivery(pool: Pool) {
   };
 }
 
+/**
+ * Reserves one of the merchant's delivery slots for the delivery's next attempt, or says how long
+ * to wait for one. It runs as a local activity, so a delivery waiting its turn behind a merchant's
+ * busy slots costs a timer, not an activity task each time it asks. A delivery no longer pending
+ * goes ahead: its attempt answers with the status.
+ */
+export function createTakeDeliveryTurn(pool: Pool, slots: MerchantSlots) {
+  return async function takeDeliveryTurn(input: { deliveryId: string }): Promise<DeliveryTurn> {
+    const row = (
+      await pool.query<{ status: DeliveryStatus; merchant_id: string }>(
+        'SELECT status, merchant_id FROM webhook_deliveries WHERE id = $1',
+        [input.deliveryId],
+      )
+    ).rows[0];
+    if (!row) throw new Error(`delivery ${input.deliveryId} does not exist`);
+    if (row.status !== 'pending' || (await slots.reserve(row.merchant_id, input.deliveryId))) return 'go';
+    return { deferredForMs: slots.deferral(row.merchant_id, input.deliveryId) };
+  };
+}
+
 interface DeliveryRow {
   status: DeliveryStatus;
   attempt_count: number;
@@ -148,6 +169,10 @@ export function createDeliverWebhook(pool: Pool, announcer: EndpointDisabledAnno
       )
     ).rows[0];
     if (!row) throw new Error(`delivery ${input.deliveryId} does not exist`);
+    if (row.status !== 'pending' || (row.target_type === 'endpoint' && !row.endpoint_live)) {
+      // Nothing will be sent: a slot reserved for this attempt goes back at once.
+      await slots.release(row.merchant_id, input.deliveryId);
+    }
     if (row.status !== 'pending') {
       // A retry after this very attempt disabled the endpoint: its event may not have gone out yet.
       if (row.status === 'failed' && row.attempt_count === input.attempt && row.endpoint_disabled_reason === 'failing') {

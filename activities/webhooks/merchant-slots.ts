@@ -21,21 +21,50 @@ export class MerchantSlots {
     private readonly slotHoldMs: number,
   ) {}
 
-  /** Takes a slot, returning its release; undefined when the merchant already uses all of its slots. */
+  /**
+   * Takes a slot (or the one this delivery already holds), returning its release; undefined when
+   * the merchant already uses all of its slots.
+   */
   async tryAcquire(merchantId: string, deliveryId: string): Promise<(() => Promise<void>) | undefined> {
-    const slot = await this.lease(merchantId, deliveryId);
-    if (slot === undefined) return undefined;
-    this.waiting.get(merchantId)?.delete(deliveryId);
+    if ((await this.lease(merchantId, deliveryId)) === undefined) return undefined;
     let released = false;
     return async () => {
       if (released) return;
       released = true;
-      await this.pool.query('DELETE FROM webhook_delivery_slots WHERE merchant_id = $1 AND slot = $2 AND delivery_id = $3', [
-        merchantId,
-        slot,
-        deliveryId,
-      ]);
+      await this.release(merchantId, deliveryId);
     };
+  }
+
+  /** Frees the slot the delivery holds, if any (a lapsed lease another delivery took over is not its own). */
+  async release(merchantId: string, deliveryId: string): Promise<void> {
+    await this.pool.query('DELETE FROM webhook_delivery_slots WHERE merchant_id = $1 AND delivery_id = $2', [
+      merchantId,
+      deliveryId,
+    ]);
+  }
+
+  /**
+   * Reserves a slot for a delivery whose attempt is about to be scheduled: the attempt takes it over
+   * (tryAcquire renews it), and if the attempt never runs the lease lapses like a crashed one's.
+   */
+  async reserve(merchantId: string, deliveryId: string): Promise<boolean> {
+    return (await this.lease(merchantId, deliveryId)) !== undefined;
+  }
+
+  private async lease(merchantId: string, deliveryId: string): Promise<number | undefined> {
+    const slot = (await this.renew(merchantId, deliveryId)) ?? (await this.leaseFree(merchantId, deliveryId));
+    if (slot !== undefined) this.waiting.get(merchantId)?.delete(deliveryId);
+    return slot;
+  }
+
+  /** Extends the lease this delivery already holds (its turn, reserved before the attempt was scheduled). */
+  private async renew(merchantId: string, deliveryId: string): Promise<number | undefined> {
+    const held = await this.pool.query<{ slot: number }>(
+      `UPDATE webhook_delivery_slots SET expires_at = now() + make_interval(secs => $3::double precision / 1000)
+        WHERE merchant_id = $1 AND delivery_id = $2 AND expires_at > now() RETURNING slot`,
+      [merchantId, deliveryId, this.slotHoldMs + LEASE_MARGIN_MS],
+    );
+    return held.rows[0]?.slot;
   }
 
   /**
@@ -43,7 +72,7 @@ export class MerchantSlots {
    * Two workers that pick the same free slot cannot both win (the upsert re-checks expiry on the
    * row it conflicts with); the loser tries another while the merchant has one.
    */
-  private async lease(merchantId: string, deliveryId: string): Promise<number | undefined> {
+  private async leaseFree(merchantId: string, deliveryId: string): Promise<number | undefined> {
     for (let tries = 0; tries <= this.perMerchant; tries++) {
       const taken = await this.pool.query<{ slot: number }>(
         `WITH free AS (
