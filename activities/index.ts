@@ -39,8 +39,14 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers; workflows proxy `ReturnType<typeof createActivities>`. */
 export function createActivities(deps: ActivityDeps) {
+  // One set of slots per process: deliveries waiting for a turn are queued behind each other here.
+  const merchantSlots = new MerchantSlots(
+    deps.pool,
+    deps.deliveriesPerMerchant ?? DEFAULT_DELIVERIES_PER_MERCHANT,
+    DELIVERY_TIMEOUT_MS,
+  );
   const storeEvent = createStoreEvent(deps.pool);
-  const dispatchEvent = createDispatchEvent(deps.pool, deps.client, deps.taskQueue);
+  const dispatchEvent = createDispatchEvent(deps.pool, deps.client, deps.taskQueue, merchantSlots);
   const startEventDispatch = createStartEventDispatch(deps.client, deps.taskQueue);
   /** Stores the event, then has it enqueued with every target subscribed to it, off the payment queues. */
   const publishEvent = async (input: PublishEventInput): Promise<string> => {
@@ -49,12 +55,6 @@ export function createActivities(deps: ActivityDeps) {
     return id;
   };
   const scanBlocks = createScanBlocks(deps.pool, deps.chains, createStartDeposit(deps.client, deps.taskQueue));
-  // One set of slots per process: deliveries waiting for a turn are queued behind each other here.
-  const merchantSlots = new MerchantSlots(
-    deps.pool,
-    deps.deliveriesPerMerchant ?? DEFAULT_DELIVERIES_PER_MERCHANT,
-    DELIVERY_TIMEOUT_MS,
-  );
   return {
     allocateAddress: createAllocateAddress(deps.pool, deps.wallet),
     ...createSaveProjections(deps.pool),

@@ -31,13 +31,15 @@ export function retrySchedule(stored: number[] | null): number[] {
   return schedule.map((s) => Math.min(Math.max(Math.floor(s), 1), MAX_RETRY_DELAY_SECONDS));
 }
 
-/**
- * Creates (or finds) the delivery of one queued event to one target. The id is derived from the
- * target, event and request, so a retried activity or a duplicate signal lands on the same row.
- */
+/** A delivery's id, derived from the target, event and request: a retried activity or a duplicate signal lands on the same row. */
+export function deliveryIdOf(targetId: string, item: WebhookQueueItem): string {
+  return derivedId('whd', targetId, item.eventId, item.requestId);
+}
+
+/** Creates (or finds) the delivery of one queued event to one target. */
 export function createOpenDelivery(pool: Pool) {
   return async function openDelivery(input: { targetId: string } & WebhookQueueItem): Promise<OpenedDelivery> {
-    const deliveryId = derivedId('whd', input.targetId, input.eventId, input.requestId);
+    const deliveryId = deliveryIdOf(input.targetId, input);
     const event = (
       await pool.query<{ merchant_id: string; livemode: boolean; callback_url: string | null; schedule: number[] | null }>(
         `SELECT e.merchant_id, e.livemode, e.callback_url, m.webhook_retry_schedule_seconds AS schedule

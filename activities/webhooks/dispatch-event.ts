@@ -5,6 +5,8 @@ import { workflowIds } from '../../domain/payments';
 import { SA } from '../../domain/search-attributes';
 import { CALLBACK_TARGET, PUBLISH_REQUEST_ID, webhookEnqueueSignal, type WebhookQueueInput } from '../../domain/webhooks';
 import { webhookTaskQueue } from '../../domain/task-queues';
+import { deliveryIdOf } from './deliveries';
+import type { MerchantSlots } from './merchant-slots';
 
 interface EventRow {
   merchant_id: string;
@@ -40,9 +42,11 @@ const merchantFairness = (merchantId: string) => ({ fairnessKey: merchantId });
 /**
  * Enqueues a stored event with each of its targets' delivery queues (one workflow per target and
  * object, started on first use). Repeating it is harmless: a queue ignores an item it already has.
- * Returns the target ids.
+ * Returns the target ids. With `slots`, a queue started behind a merchant's burst starts delayed
+ * until about when a slot is free for it: its first workflow task waits in the Temporal server's
+ * timer rather than running only to be told to wait.
  */
-export function createDispatchEvent(pool: Pool, client: Client, baseTaskQueue: string) {
+export function createDispatchEvent(pool: Pool, client: Client, baseTaskQueue: string, slots?: MerchantSlots) {
   return async function dispatchEvent(eventId: string, requestId: string = PUBLISH_REQUEST_ID): Promise<string[] | null> {
     const event = (
       await pool.query<EventRow>('SELECT merchant_id, livemode, type, object_id, callback_url FROM events WHERE id = $1', [
@@ -56,6 +60,7 @@ export function createDispatchEvent(pool: Pool, client: Client, baseTaskQueue: s
       await Promise.all(
         targets.slice(i, i + DISPATCH_PARALLELISM).map((targetId) => {
           const input: WebhookQueueInput = { targetId, objectId: event.object_id };
+          const startDelay = slots?.startDelay(event.merchant_id, deliveryIdOf(targetId, { eventId, requestId }));
           return client.workflow.signalWithStart('webhookDeliveryWorkflow', {
             workflowId: workflowIds.webhookQueue(targetId, event.object_id),
             taskQueue: webhookTaskQueue(baseTaskQueue),
@@ -63,6 +68,8 @@ export function createDispatchEvent(pool: Pool, client: Client, baseTaskQueue: s
             signal: webhookEnqueueSignal,
             signalArgs: [{ eventId, requestId }],
             staticSummary: `Webhooks of ${event.object_id} to ${targetId}`,
+            // A queue already running takes the item at once; the delay applies to one it starts.
+            ...(startDelay ? { startDelay } : {}),
             priority: merchantFairness(event.merchant_id),
             typedSearchAttributes: [
               { key: SA.merchantId, value: event.merchant_id },

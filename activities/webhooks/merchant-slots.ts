@@ -10,6 +10,8 @@ import type { Pool } from 'pg';
 export class MerchantSlots {
   /** Deliveries told to come back, per merchant, with when that advice lapses: the queue ahead of a newcomer. */
   private readonly waiting = new Map<string, Map<string, number>>();
+  /** How long the merchant's recent attempts held their slot (a moving average), to space out a burst's starts. */
+  private readonly holdMs = new Map<string, number>();
 
   /**
    * @param perMerchant slots per merchant
@@ -27,10 +29,14 @@ export class MerchantSlots {
    */
   async tryAcquire(merchantId: string, deliveryId: string): Promise<(() => Promise<void>) | undefined> {
     if ((await this.lease(merchantId, deliveryId)) === undefined) return undefined;
+    const acquiredAt = Date.now();
     let released = false;
     return async () => {
       if (released) return;
       released = true;
+      const held = Date.now() - acquiredAt;
+      const before = this.holdMs.get(merchantId);
+      this.holdMs.set(merchantId, before === undefined ? held : before * 0.8 + held * 0.2);
       await this.release(merchantId, deliveryId);
     };
   }
@@ -101,18 +107,38 @@ export class MerchantSlots {
    * already waiting to have their turn, so each one asks again about once instead of polling.
    */
   deferral(merchantId: string, deliveryId: string, now = Date.now()): number {
+    return this.enqueue(merchantId, deliveryId, now, (ahead) =>
+      Math.max(MIN_DEFER_MS, Math.ceil((ahead + 1) / this.perMerchant) * this.slotHoldMs),
+    );
+  }
+
+  /**
+   * How long a delivery about to be handed to its queue should wait before it first asks for a
+   * turn: nothing while fewer than a round of slots' worth of deliveries wait ahead of it, then a
+   * round of the merchant's recent slot hold time. A merchant's burst is thus started spread out
+   * over the time its slots need for it, instead of every delivery waking at once only to be told
+   * to wait; a merchant whose receivers answer fast barely waits.
+   */
+  startDelay(merchantId: string, deliveryId: string, now = Date.now()): number {
+    const hold = Math.min(this.slotHoldMs, this.holdMs.get(merchantId) ?? UNOBSERVED_HOLD_MS);
+    return this.enqueue(merchantId, deliveryId, now, (ahead) => Math.floor(ahead / this.perMerchant) * hold);
+  }
+
+  /** Queues the delivery behind the merchant's live waiters; `wait` turns how many wait ahead of it into its wait. */
+  private enqueue(merchantId: string, deliveryId: string, now: number, wait: (ahead: number) => number): number {
     const queue = this.waiting.get(merchantId) ?? new Map<string, number>();
     this.waiting.set(merchantId, queue);
     for (const [id, lapses] of queue) if (lapses <= now) queue.delete(id);
     queue.delete(deliveryId);
-    const ahead = queue.size;
-    const waitMs = Math.min(MAX_DEFER_MS, Math.max(MIN_DEFER_MS, Math.ceil((ahead + 1) / this.perMerchant) * this.slotHoldMs));
+    const waitMs = Math.min(MAX_DEFER_MS, wait(queue.size));
     queue.set(deliveryId, now + waitMs + this.slotHoldMs);
     return waitMs;
   }
 }
 
 const MIN_DEFER_MS = 1000;
+/** Assumed slot hold of a merchant none of whose attempts has finished yet in this process. */
+const UNOBSERVED_HOLD_MS = 1000;
 /** Covers recording the attempt's outcome after the POST itself timed out. */
 const LEASE_MARGIN_MS = 10_000;
 const MAX_DEFER_MS = 15 * 60_000;
