@@ -68,8 +68,9 @@ async function deliver(targetId: string, item: WebhookQueueItem): Promise<void> 
   const localWaits = patched(PATCH_LOCAL_WAITS);
   const delivery = await (localWaits ? local.openDelivery : openDelivery)({ targetId, ...item });
   if (delivery.status !== 'pending') return;
-  // Histories from before the per-merchant delivery limit replay without deferrals.
-  const mayDefer = patched('defer-while-merchant-busy');
+  // Histories from before the per-merchant delivery limit replay without deferrals. Local waits came
+  // after it, so they imply it: one patch marker (and search attribute update) per run, not two.
+  const mayDefer = localWaits || patched('defer-while-merchant-busy');
   for (let attempt = delivery.attemptsMade + 1; ;) {
     const retryInSeconds = delivery.retryScheduleSeconds[attempt - 1] ?? null;
     if (localWaits) {
