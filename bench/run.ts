@@ -9,6 +9,7 @@ import { benchDepositLatency } from './deposit-latency';
 import { startBenchStack } from './dev-stack';
 import { benchIdleCpu } from './idle-cpu';
 import { benchInvoiceCreate } from './invoice-create';
+import { benchNoisyNeighbour } from './noisy-neighbour';
 import { type BenchRow, renderTable } from './table';
 
 /**
@@ -21,7 +22,7 @@ import { type BenchRow, renderTable } from './table';
  * 40 s per 1000 empty blocks past 4000 on a loaded 2-core machine), so building the issue's 10k
  * backlog alone takes longer than the whole run may (`--catch-up-blocks 10000` still does it).
  *
- *   npm run bench [-- --idle-seconds 600 --deposits 10000 --only invoice-create,idle-cpu]
+ *   npm run bench [-- --idle-seconds 600 --deposits 10000 --only invoice-create,idle-cpu,noisy-neighbour]
  */
 const { values: args } = parseArgs({
   options: {
@@ -36,6 +37,7 @@ const { values: args } = parseArgs({
     'catch-up-transfers': { type: 'string', default: '100' },
     deposits: { type: 'string', default: '100' },
     'lookup-sizes': { type: 'string', default: '1000,10000,100000,1000000' },
+    'noisy-creates': { type: 'string', default: '10' },
     only: { type: 'string', default: '' },
     out: { type: 'string', default: path.join(__dirname, 'RESULTS.md') },
   },
@@ -82,6 +84,8 @@ async function main(): Promise<void> {
           );
         },
       ],
+      // Last: the neighbour's deliveries keep retrying for minutes after it.
+      ['noisy-neighbour', () => benchNoisyNeighbour(stack, n('noisy-creates'))],
     ];
     for (const [name, run] of figures) {
       if (!wanted(name)) continue;

@@ -1,45 +1,24 @@
-import { createServer, type Socket } from 'node:net';
+import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseUnits } from 'ethers';
 import { DEFAULT_DELIVERIES_PER_MERCHANT } from '../domain/webhooks';
 import { DEFAULT_OBJECT_CAPS } from '../api/object-caps';
 import { TestStack, eventually } from './harness/test-stack';
+import { startSilentServer } from './harness/silent-server';
 import { startReceiver } from './harness/webhook-receiver';
 
 /** Merchant A registers as many silent endpoints as it may (SETTLE_NOISY_ENDPOINTS raises the cap, to rerun the issue's 100). */
 const ENDPOINTS = Number(process.env.SETTLE_NOISY_ENDPOINTS ?? DEFAULT_OBJECT_CAPS.webhookEndpoints);
-
-/** A receiver that accepts connections and never answers: the worst endpoint a merchant can register. */
-async function startSilentServer() {
-  const sockets = new Set<Socket>();
-  let mostAtOnce = 0;
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    mostAtOnce = Math.max(mostAtOnce, sockets.size);
-    // Reads (and ignores) the request, so a client hanging up is noticed: it only never answers.
-    socket.resume();
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    /** The most connections open at the same time so far. */
-    mostAtOnce: () => mostAtOnce,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 interface Figures {
   statuses: number[];
   createMs: number[];
   detectMs: number;
   paidMs: number;
+  /** The machine's 1-minute load average at the end: figures from a shared machine mean little without it. */
+  load: number;
+  /** This process's (API, worker and test) event loop delay p99, in ms. */
+  loopP99Ms: number;
 }
 
 const countBy = (values: number[]) => values.reduce<Record<number, number>>((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0) + 1 }), {});
@@ -79,6 +58,9 @@ describe('noisy neighbour', () => {
   async function merchantBWorkload(key: string, tag: string): Promise<Figures> {
     const statuses: number[] = [];
     const createMs: number[] = [];
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const began = Date.now();
     const invoices: Array<{ id: string; deposit_address: string }> = [];
     for (let i = 0; i < 10; i++) {
       const started = performance.now();
@@ -88,7 +70,7 @@ describe('noisy neighbour', () => {
       if (r.status === 201) invoices.push(r.body.data);
     }
     const invoice = invoices[0];
-    if (!invoice) return { statuses, createMs, detectMs: NaN, paidMs: NaN };
+    if (!invoice) return { statuses, createMs, detectMs: NaN, paidMs: NaN, load: os.loadavg()[0]!, loopP99Ms: NaN };
     const sent = performance.now();
     await stack.sendToken(invoice.deposit_address, parseUnits('5', 18));
     await eventually(
@@ -109,12 +91,29 @@ describe('noisy neighbour', () => {
       `B's invoice to be paid (${tag})`,
       240_000,
     );
-    return { statuses, createMs, detectMs, paidMs: performance.now() - sent };
+    loop.disable();
+    // When it ran, so a run's figures can be set against the Temporal server's history of the same seconds.
+    console.log(`noisy neighbour: ${tag} ran ${began / 1000}–${Date.now() / 1000} (epoch s)`);
+    const paidMs = performance.now() - sent;
+    return { statuses, createMs, detectMs, paidMs, load: os.loadavg()[0]!, loopP99Ms: loop.percentile(99) / 1e6 };
+  }
+
+  /** How many delivery queues a merchant's deliveries run in and the attempts they made so far, for the note. */
+  async function deliveryCost(merchantId: string) {
+    const { count: workflows } = await stack.client.workflow.count(
+      `WorkflowType = 'webhookDeliveryWorkflow' AND SettleMerchantId = '${merchantId}'`,
+    );
+    const attempts = await stack.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.merchant_id = $1',
+      [merchantId],
+    );
+    return { workflows, attempts: attempts.rows[0]!.n };
   }
 
   const describeFigures = (f: Figures) =>
     `creates p50=${percentile(f.createMs, 50).toFixed(0)} ms p99=${percentile(f.createMs, 99).toFixed(0)} ms ` +
-    `statuses=${JSON.stringify(countBy(f.statuses))} detection=${f.detectMs.toFixed(0)} ms paid=${f.paidMs.toFixed(0)} ms`;
+    `statuses=${JSON.stringify(countBy(f.statuses))} detection=${f.detectMs.toFixed(0)} ms paid=${f.paidMs.toFixed(0)} ms ` +
+    `(load ${f.load.toFixed(1)}, event loop p99 ${f.loopP99Ms.toFixed(0)} ms)`;
 
   test('when one merchant floods its silent endpoints, then another merchant still creates invoices, gets paid and gets its webhooks', async () => {
     const b = await stack.merchant({ name: 'Merchant B' });
@@ -135,6 +134,7 @@ describe('noisy neighbour', () => {
       expect(refused.status).toBe(400);
       expect(refused.body.error).toMatchObject({ type: 'invalid_request_error', code: 'webhook_endpoint_limit_reached' });
 
+      const floodStarted = performance.now();
       const burst = await Promise.all(
         Array.from({ length: 30 }, (_, i) => stack.api('POST', '/api/v1/customers', a.key, { email: `buyer${i}@example.com` })),
       );
@@ -155,6 +155,11 @@ describe('noisy neighbour', () => {
       );
 
       const noisy = await merchantBWorkload(b.key, 'noisy');
+      const cost = await deliveryCost(a.id);
+      console.log(
+        `noisy neighbour: A's deliveries after ${((performance.now() - floodStarted) / 1000).toFixed(0)} s: ` +
+          `${cost.workflows} delivery queues, ${cost.attempts} attempts`,
+      );
       // The worker runs in this process: its memory with A's flood in flight, for the note.
       console.log(`noisy neighbour: process RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
       console.log(`noisy neighbour: idle  ${describeFigures(idle)}\nnoisy neighbour: noisy ${describeFigures(noisy)}`);
