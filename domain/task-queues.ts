@@ -11,13 +11,26 @@ export const TaskQueueKind = {
   testPayments: 'test-payments',
   /** Webhook delivery workflows and their attempts, for every merchant and mode. */
   webhooks: 'webhooks',
+  /**
+   * The chain watchers (one workflow per network) and their scans: every payment's detection waits
+   * on them, so they never queue behind a backlog of invoice, deposit or withdrawal tasks.
+   */
+  chainWatchers: 'chain-watchers',
 } as const;
 export type TaskQueueKind = (typeof TaskQueueKind)[keyof typeof TaskQueueKind];
 
-/** The queue name of one kind: the base itself for live payments, `<base>-test` and `<base>-webhooks` otherwise. */
+/** The queue name of one kind: the base itself for live payments, `<base>-test`, `<base>-webhooks` and `<base>-watchers` otherwise. */
 export function taskQueueName(base: string, kind: TaskQueueKind): string {
-  if (kind === TaskQueueKind.payments) return base;
-  return kind === TaskQueueKind.testPayments ? `${base}-test` : `${base}-webhooks`;
+  switch (kind) {
+    case TaskQueueKind.payments:
+      return base;
+    case TaskQueueKind.testPayments:
+      return `${base}-test`;
+    case TaskQueueKind.webhooks:
+      return `${base}-webhooks`;
+    case TaskQueueKind.chainWatchers:
+      return `${base}-watchers`;
+  }
 }
 
 /** Where an object's payment workflow runs: live and test mode never share a queue. */
@@ -28,4 +41,9 @@ export function paymentTaskQueue(base: string, livemode: boolean): string {
 /** Where webhook delivery workflows (and so their activities) run. */
 export function webhookTaskQueue(base: string): string {
   return taskQueueName(base, TaskQueueKind.webhooks);
+}
+
+/** Where the chain watchers run, live and test networks alike. */
+export function chainWatcherTaskQueue(base: string): string {
+  return taskQueueName(base, TaskQueueKind.chainWatchers);
 }

@@ -31,6 +31,7 @@ export const DEFAULT_QUEUE_LIMITS: Record<TaskQueueKind, QueueLimits> = {
   [TaskQueueKind.payments]: { activities: 100, cachedWorkflows: 500, workflowTasks: 40 },
   [TaskQueueKind.testPayments]: { activities: 50, cachedWorkflows: 250, workflowTasks: 20 },
   [TaskQueueKind.webhooks]: { activities: 32, cachedWorkflows: 250, workflowTasks: 8, activitiesPerSecond: 20 },
+  [TaskQueueKind.chainWatchers]: { activities: 8, cachedWorkflows: 16, workflowTasks: 4 },
 };
 
 export interface WorkerOptions {
