@@ -4,6 +4,8 @@ import { ChainProviders } from '../activities/chain/providers';
 import { createScanBlocks } from '../activities/chain/scan-blocks';
 import { createWakeDepositsAtDepth } from '../activities/chain/wake-deposits-at-depth';
 import type { DepositInput } from '../domain/payments';
+import { chainWatcherTaskQueue, paymentTaskQueue } from '../domain/task-queues';
+import { ensureChainWatchers } from '../worker/start-chain-watchers';
 import { TestStack, eventually } from './harness/test-stack';
 
 describe('chain watcher following the head', () => {
@@ -78,6 +80,37 @@ describe('chain watcher following the head', () => {
     releaseStale();
     await expect(staleScan).rejects.toThrow(/cursor moved while this scan ran/);
     expect(await cursor()).toBe(afterFresh);
+  });
+});
+
+describe('chain watchers on their own task queue', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await TestStack.start();
+  });
+  afterAll(async () => stack?.stop());
+
+  test('when a watcher an earlier version started runs on the payments queue, then the worker start moves it to the watchers queue and it scans there', async () => {
+    const old = await stack.client.workflow.start('chainWatcherWorkflow', {
+      workflowId: 'chain-watcher-local',
+      taskQueue: paymentTaskQueue(stack.taskQueue, false),
+      args: [{ network: 'local', pollIntervalMs: 1000 }],
+    });
+    await ensureChainWatchers(stack.connection, stack.namespace, stack.taskQueue, stack.registry, ['local']);
+    const current = await stack.client.workflow.getHandle('chain-watcher-local').describe();
+    expect(current.taskQueue).toBe(chainWatcherTaskQueue(stack.taskQueue));
+    expect(current.status.name).toBe('RUNNING');
+    expect((await stack.client.workflow.getHandle('chain-watcher-local', old.firstExecutionRunId).describe()).status.name).toBe(
+      'TERMINATED',
+    );
+    // A second start (another worker process, a restart) keeps the one running.
+    await ensureChainWatchers(stack.connection, stack.namespace, stack.taskQueue, stack.registry, ['local']);
+    expect((await stack.client.workflow.getHandle('chain-watcher-local').describe()).runId).toBe(current.runId);
+    const moved = stack.client.workflow.getHandle('chain-watcher-local', current.runId);
+    await eventually(
+      async () => ((await moved.fetchHistory()).events?.some((e) => e.activityTaskCompletedEventAttributes) ? true : undefined),
+      'the moved watcher to complete a scan',
+    );
   });
 });
 
