@@ -78,7 +78,7 @@ export async function checkAgainstChain(input: OracleInput): Promise<OracleResul
   const eth = new Map<string, { faucetIn: bigint; gasPaid: bigint; sentOut: bigint; receivedOther: bigint }>();
   const ethOf = (m: string) => eth.get(m) ?? eth.set(m, { faucetIn: 0n, gasPaid: 0n, sentOut: 0n, receivedOther: 0n }).get(m)!;
   for (let n = 0; n <= head; n++) {
-    const block = (await provider.getBlock(n, true))!;
+    const block = await canonicalBlock(provider, n);
     timestamps.set(n, block.timestamp);
     for (const tx of block.prefetchedTransactions) {
       const from = tx.from.toLowerCase();
@@ -353,4 +353,17 @@ async function checkEvents(
       if (n > limit) flag('duplicate_transition', `${object} has ${n} ${type} events`);
     }
   }
+}
+
+/**
+ * Block n with its transactions. Anvil can answer null for a height below its head while it is
+ * still mining a block (seen once at the end of a 30-minute soak): ask again, briefly.
+ */
+async function canonicalBlock(provider: JsonRpcProvider, n: number) {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const block = await provider.getBlock(n, true);
+    if (block) return block;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the node has no block ${n} below its head`);
 }
