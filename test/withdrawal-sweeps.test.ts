@@ -86,7 +86,7 @@ describe('withdrawal sweeps', () => {
       const created = await stack.api('POST', '/v1/withdraw', m.key, { amount, to_address: recipient });
       expect(created.status).toBe(201);
       const id = created.body.id as string;
-      await waitForStatus(m.key, id, 'completed');
+      await waitForStatus(m.key, id, 'completed', 180_000 + SWEEP_COUNT * 2_000);
 
       const logs = await transfersTo(recipient);
       expect(logs).toHaveLength(1);

@@ -74,7 +74,7 @@ export function withdrawalFixtures(current: () => TestStack) {
     return invoice as { id: string; deposit_address: string };
   };
 
-  const waitForStatus = (key: string, id: string, status: string) =>
+  const waitForStatus = (key: string, id: string, status: string, timeoutMs = 180_000) =>
     eventually(
       async () => {
         const r = await current().api('GET', `/v1/withdrawals/${id}`, key);
@@ -83,7 +83,7 @@ export function withdrawalFixtures(current: () => TestStack) {
         return r.body.data?.status === status ? r.body.data : undefined;
       },
       `withdrawal ${id} to be ${status}`,
-      180_000,
+      timeoutMs,
     );
 
   /** Tokens on every address Settle derived for the merchant (deposit addresses and the hot address). */
