@@ -21,6 +21,12 @@ export const WithdrawalStatus = z.enum([
 ]);
 export type WithdrawalStatus = z.infer<typeof WithdrawalStatus>;
 
+/**
+ * `failure_reason` of a withdrawal whose worst-case gas (sweeps, top-ups, transfer) exceeds the
+ * network's `maxGasSpendPerWithdrawal`; it fails before anything is signed.
+ */
+export const GAS_POLICY_EXCEEDED = 'gas_policy_exceeded';
+
 /** What the withdrawal workflow is started with; everything it needs without reading config. */
 export const WithdrawalInput = z.object({
   id: z.string(),
@@ -92,14 +98,17 @@ export type TxStatus =
   | { mined: true; hash: string; success: boolean; blockNumber: number; confirmations: number; gasCost: string };
 
 /**
- * Why a fairly priced transaction is still not mined, as the chain tells it. `nonce_taken` is the
- * only answer that cannot change: another transaction used its nonce, so it can never be mined.
+ * Why a transaction Settle will not reprice is still not mined, as the chain tells it. `nonce_taken`
+ * is the only answer that cannot change: another transaction used its nonce, so it can never be
+ * mined. `gas_policy`: it is underpriced, and the network's fee ceiling or the withdrawal's gas cap
+ * forbids offering more.
  */
 export const StuckReason = {
   waiting: 'waiting',
   unfunded: 'unfunded',
   nonceGap: 'nonce_gap',
   nonceTaken: 'nonce_taken',
+  gasPolicy: 'gas_policy',
 } as const;
 export type StuckReason = (typeof StuckReason)[keyof typeof StuckReason];
 

@@ -1,6 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
-import { Wallet } from 'ethers';
+import { toQuantity, Wallet } from 'ethers';
 import { ChainProviders } from '../activities/chain/providers';
 import { createPool } from '../activities/db/pool';
 import { createTransactionActivities } from '../activities/signing/transactions';
@@ -14,8 +14,9 @@ import { units, withdrawalFixtures } from './harness/withdrawal-fixtures';
 const SLOW = 300_000;
 
 /**
- * Withdrawals whose hot address cannot pay, whose nonce another transaction took, and two workers
- * sending for one merchant, on Anvil, the Temporal dev server and PostgreSQL.
+ * Withdrawals whose hot address cannot pay, whose nonce another transaction took, whose gas meets
+ * the network's cap, and two workers sending for one merchant, on Anvil, the Temporal dev server
+ * and PostgreSQL.
  */
 describe('withdrawal gas and nonces', () => {
   let stack: TestStack;
@@ -84,6 +85,42 @@ describe('withdrawal gas and nonces', () => {
     );
     return Object.fromEntries(rows.rows.map((r) => [r.account, BigInt(r.sum)]));
   };
+
+  /** Runs `body` with the local network's maxGasSpendPerWithdrawal set, as an operator would configure it. */
+  const withGasCap = async <T>(cap: bigint, body: () => Promise<T>): Promise<T> => {
+    const local = stack.registry.get('local')!;
+    local.maxGasSpendPerWithdrawal = cap.toString();
+    try {
+      return await body();
+    } finally {
+      delete local.maxGasSpendPerWithdrawal;
+    }
+  };
+
+  /** Every transaction signed for a withdrawal (its sweeps' transfers and top-ups, its own transfer), all attempts. */
+  const signedFor = async (withdrawalId: string) =>
+    (
+      await stack.pool.query<{ purpose: string; attempt: number; max_fee_per_gas: string; worst: string }>(
+        `SELECT purpose, attempt, max_fee_per_gas::text, (gas_limit * max_fee_per_gas)::text AS worst FROM signed_transactions
+         WHERE purpose = 'withdrawal:' || $1 || ':transfer'
+            OR purpose IN (SELECT 'sweep:' || id || ':' || kind FROM sweeps, unnest(ARRAY['transfer', 'gas']) kind
+                           WHERE withdrawal_id = $1)
+         ORDER BY purpose, attempt`,
+        [withdrawalId],
+      )
+    ).rows;
+
+  /** Native coin the ledger booked as the gas of a withdrawal's mined transactions. */
+  const gasBooked = async (withdrawalId: string) => {
+    const row = await stack.pool.query<{ sum: string }>(
+      `SELECT coalesce(sum(amount), 0)::text AS sum FROM ledger_entries
+       WHERE ref_type = 'withdrawal' AND ref_id = $1 AND account = 'external:network_fees'`,
+      [withdrawalId],
+    );
+    return BigInt(row.rows[0]!.sum);
+  };
+
+  const maxFeeNow = async () => (await stack.chain.provider.getFeeData()).maxFeePerGas!;
 
   test(
     'when the hot address cannot pay for a lower nonce, then the withdrawal waits unrepriced with withdrawal.stuck and hot_wallet.low_balance raised, and completes once the address is funded',
@@ -239,6 +276,116 @@ describe('withdrawal gas and nonces', () => {
       const sums = await ledgerSums(m.id);
       expect(sums['merchant:available']).toBe(units('20'));
       expect(await tokensOnChain(m.id)).toBe(-sums['external:chain_inflow']! - sums['external:chain_outflow']!);
+    },
+    SLOW,
+  );
+  test(
+    'when the worst-case gas of the planned sweeps exceeds the network cap, then the withdrawal fails with gas_policy_exceeded before anything is signed, and once the cap fits the same amount is withdrawn',
+    async () => {
+      const m = await stack.merchant({ feePolicy: { type: 'none' } });
+      await payInvoice(m.key, '20');
+      await payInvoice(m.key, '20');
+      const recipient = Wallet.createRandom().address;
+      // Room for one token transfer at today's fees, not for two sweeps, their top-ups and the transfer.
+      const failed = await withGasCap(100_000n * (await maxFeeNow()), async () => {
+        const created = await stack.api('POST', '/v1/withdraw', m.key, { amount: '30', to_address: recipient });
+        expect(created.status).toBe(201);
+        return eventually(
+          async () => {
+            const r = await stack.api('GET', `/v1/withdrawals/${created.body.id}`, m.key);
+            return r.body.data?.status === 'failed' ? r.body.data : undefined;
+          },
+          'the withdrawal to fail',
+          120_000,
+        );
+      });
+      expect(failed.failure_reason).toBe('gas_policy_exceeded');
+      expect(await signedFor(failed.id)).toEqual([]);
+      expect(await transfersTo(recipient)).toHaveLength(0);
+      const postings = await stack.pool.query('SELECT DISTINCT txn_id FROM ledger_entries WHERE ref_id = $1', [failed.id]);
+      expect(postings.rows.map((r) => r.txn_id).sort()).toEqual([
+        `withdrawal:${failed.id}:release`,
+        `withdrawal:${failed.id}:reserve`,
+      ]);
+      const leases = await stack.pool.query('SELECT 1 FROM address_leases WHERE withdrawal_id = $1', [failed.id]);
+      expect(leases.rowCount).toBe(0);
+      expect((await eventsOf(['withdrawal.failed'], [failed.id])).length).toBe(1);
+      let sums = await ledgerSums(m.id);
+      expect(sums['merchant:available']).toBe(units('40'));
+      expect(sums['merchant:reserved'] ?? 0n).toBe(0n);
+      expect(await tokensOnChain(m.id)).toBe(units('40'));
+
+      const cap = 10n ** 16n;
+      const done = await withGasCap(cap, async () => {
+        const created = await stack.api('POST', '/v1/withdraw', m.key, { amount: '30', to_address: recipient });
+        return waitForStatus(m.key, created.body.id, 'completed');
+      });
+      const logs = await transfersTo(recipient);
+      expect(logs).toHaveLength(1);
+      expect(BigInt(logs[0]!.data)).toBe(units('30'));
+      const signed = await signedFor(done.id);
+      expect(signed.filter((t) => t.purpose.startsWith('sweep:') && t.purpose.endsWith(':transfer'))).toHaveLength(2);
+      expect(signed.reduce((sum, t) => sum + BigInt(t.worst), 0n)).toBeLessThanOrEqual(cap);
+      const booked = await gasBooked(done.id);
+      expect(booked).toBeGreaterThan(0n);
+      expect(booked).toBeLessThanOrEqual(cap);
+      sums = await ledgerSums(m.id);
+      expect(sums['merchant:available']).toBe(units('10'));
+      expect(await tokensOnChain(m.id)).toBe(-sums['external:chain_inflow']! - sums['external:chain_outflow']!);
+    },
+    SLOW,
+  );
+
+  test(
+    'when blocks ask more than a transfer offers and a fee bump would take its withdrawal over the gas cap, then no such bump is signed, withdrawal.stuck says gas_policy, and it completes once blocks ask less',
+    async () => {
+      const m = await merchantWithTokensOnHot();
+      const recipient = Wallet.createRandom().address;
+      const provider = stack.chain.provider;
+      // Fits the transfer at today's fees (about 1 gwei), far from the 10 gwei blocks will ask.
+      const cap = 200_000n * (await maxFeeNow());
+      const purpose = (id: string) => `withdrawal:${id}:transfer`;
+      mining = false;
+      await provider.send('evm_setAutomine', [false]);
+      const id = await withGasCap(cap, async () => {
+        try {
+          const created = await stack.api('POST', '/v1/withdraw', m.key, { amount: '10', to_address: recipient });
+          expect(created.status).toBe(201);
+          const id = created.body.id as string;
+          await eventually(async () => ((await signedFor(id)).length ? true : undefined), 'the transfer to be signed', 120_000);
+          await provider.send('anvil_setNextBlockBaseFeePerGas', [toQuantity(10_000_000_000n)]);
+          await provider.send('evm_mine', []);
+          const stuck = await eventually(
+            async () => (await eventsOf(['withdrawal.stuck'], [id]))[0],
+            'the withdrawal to be reported stuck',
+            120_000,
+          );
+          expect(JSON.parse(stuck.body).data).toMatchObject({
+            id,
+            stuck_reason: 'gas_policy',
+            stuck_transaction: { purpose: purpose(id) },
+          });
+          const waiting = await stack.api('GET', `/v1/withdrawals/${id}`, m.key);
+          expect(['signing', 'broadcast']).toContain(waiting.body.data.status);
+          return id;
+        } finally {
+          await provider.send('anvil_setNextBlockBaseFeePerGas', ['0x1']);
+          await provider.send('evm_setAutomine', [true]);
+          mining = true;
+        }
+      });
+      const signedWhileStuck = await signedFor(id);
+      for (const t of signedWhileStuck) {
+        expect(BigInt(t.worst)).toBeLessThanOrEqual(cap);
+        expect(BigInt(t.max_fee_per_gas)).toBeLessThan(10_000_000_000n);
+      }
+
+      await waitForStatus(m.key, id, 'completed');
+      expect(await transfersTo(recipient)).toHaveLength(1);
+      expect(await signedFor(id)).toEqual(signedWhileStuck);
+      const booked = await gasBooked(id);
+      expect(booked).toBeGreaterThan(0n);
+      expect(booked).toBeLessThanOrEqual(cap);
     },
     SLOW,
   );

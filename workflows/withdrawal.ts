@@ -16,7 +16,7 @@ import type { EventType } from '../domain/events';
 import { SA } from '../domain/search-attributes';
 import { withdrawalDecidedUpdate, withdrawalSnapshotQuery } from '../domain/withdrawal-messages';
 import type { WithdrawalInput, WithdrawalSnapshot, WithdrawalStatus } from '../domain/withdrawals';
-import { SweepPlanFailure, withdrawalObject } from '../domain/withdrawals';
+import { GAS_POLICY_EXCEEDED, SweepPlanFailure, withdrawalObject } from '../domain/withdrawals';
 import { broadcastOnce, type MinedTx, reportStuck, sendTransaction } from './send-transaction';
 import { signSweep, withdrawalSweepsWorkflow } from './withdrawal-sweeps';
 
@@ -34,7 +34,7 @@ const {
 });
 // Chain I/O retries for as long as the node (or the hot address's gas) is missing: once a
 // transaction is signed it must eventually be sent, or its nonce would block every later one.
-const { ensureHotGas, signTransaction, broadcastTransaction } = proxyActivities<Activities>({
+const { ensureHotGas, signTransaction, broadcastTransaction, checkGasPolicy } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -51,6 +51,8 @@ const { planSweep } = proxyActivities<Activities>({
  * transaction is pending, report one that more fee would not help, and continue as new.
  */
 const PATCH_BOUNDED = 'withdrawal-bounded';
+/** Histories recorded before it never asked whether the withdrawal's gas fits the network's cap. */
+const PATCH_GAS_POLICY = 'withdrawal-gas-policy';
 /** How long a plan waits for other withdrawals' sweeps to release the addresses it needs. */
 export const LEASE_WAIT_MS = 30_000;
 export const MAX_LEASE_WAITS = 120;
@@ -202,6 +204,8 @@ export async function withdrawalWorkflow(input: WithdrawalInput, resume?: Withdr
       return fail('the deposit addresses do not hold the tokens the ledger shows');
     }
   }
+  // Nothing is signed yet, so a withdrawal whose gas cannot fit the cap fails cleanly here.
+  if (patched(PATCH_GAS_POLICY) && !(await checkGasPolicy(input)).fits) return fail(GAS_POLICY_EXCEEDED);
   await ensureHotGas({ network: input.network, merchantId: input.merchantId, livemode: input.livemode });
 
   if (plan.sweeps.length) await transition('sweeping');

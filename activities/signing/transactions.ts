@@ -8,6 +8,8 @@ import { inTransaction } from '../db/pool';
 import type { HdWallet } from '../wallet/hd-wallet';
 import { type SignerRef, signerKey } from './signer-keys';
 import { crashPoint } from '../crash-points';
+import { capFees, currentFees, estimateGasLimit, type Fees, lowestCeiling, networkFeeCeiling } from './fees';
+import { withdrawalFeeCeiling } from './gas-budget';
 
 export interface TxRequest {
   /** Deterministic name of what the transaction does ("withdrawal:<id>:transfer"): at most one nonce per purpose. */
@@ -36,17 +38,9 @@ interface StoredRow {
   max_priority_fee_per_gas: string;
 }
 
-interface Fees {
-  type: 0 | 2;
-  maxFee: bigint;
-  priority: bigint;
-}
-
 /** Replacements must outbid the pending transaction; nodes require at least +10% on every fee field. */
 const BUMP_NUMERATOR = 5n;
 const BUMP_DENOMINATOR = 4n;
-const GAS_LIMIT_MARGIN_PERCENT = 130n;
-const NATIVE_TRANSFER_GAS = 21_000n;
 
 /**
  * Durable transaction sending: a transaction is signed once per purpose, with a nonce Settle
@@ -83,7 +77,7 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
       ? erc20Interface.encodeFunctionData('transfer', [req.tokenTransfer.recipient, BigInt(req.tokenTransfer.amount)])
       : (req.data ?? '0x');
     const [fees, gasLimit, pendingCount, minedCount] = await Promise.all([
-      currentFees(provider).then((f) => capFees(f, network.maxFeePerGas)),
+      currentFees(provider).then((f) => capFees(f, networkFeeCeiling(network))),
       estimateGasLimit(provider, { from, to: req.to, data, value }),
       provider.getTransactionCount(from, 'pending'),
       provider.getTransactionCount(from, 'latest'),
@@ -93,6 +87,9 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
       await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sign:${req.purpose}`]);
       const raced = await attempts(req.purpose, db);
       if (raced.length) return summary(raced[raced.length - 1]!);
+      // Within the withdrawal's gas cap too: should fees have risen since it was checked, the
+      // transaction offers less and waits (reported as gas_policy) rather than overspend.
+      const priced = capFees(fees, await withdrawalFeeCeiling(db, network, req.purpose, gasLimit));
       // The node's pending count seeds the counter once; afterwards Settle's own count is the truth,
       // except that a nonce the chain has mined is never handed out again: a transaction sent from
       // the address outside Settle moves the counter past it. Under the row lock, so two workers
@@ -112,9 +109,9 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
         [req.network, from],
       );
       const nonce = Number(nonceRow.rows[0]!.next_nonce);
-      const tx = buildTransaction({ to: req.to, data, value, nonce, gasLimit, chainId: network.chainId, fees });
+      const tx = buildTransaction({ to: req.to, data, value, nonce, gasLimit, chainId: network.chainId, fees: priced });
       const raw = await new Wallet(key.privateKey).signTransaction(tx);
-      const row = await insertAttempt(db, req.purpose, 0, req.network, from, req.to, nonce, gasLimit, fees, raw);
+      const row = await insertAttempt(db, req.purpose, 0, req.network, from, req.to, nonce, gasLimit, priced, raw);
       await db.query('UPDATE nonces SET next_nonce = next_nonce + 1 WHERE network = $1 AND address = $2', [req.network, from]);
       return summary(row);
     });
@@ -164,12 +161,39 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
   }
 
   /**
+   * The fees a replacement of `last` would offer: 25 % more than it, or what blocks ask now, under
+   * the network's fee ceiling and its withdrawal's gas cap. Null when that cannot outbid `last` by
+   * the 10 % nodes require: a ceiling holds it where it is.
+   */
+  async function replacementFees(db: Pool | PoolClient, last: StoredRow, current: Fees): Promise<Fees | null> {
+    const network = chains.network(last.network);
+    const bump = (old: string, now: bigint) => {
+      const raised = (BigInt(old) * BUMP_NUMERATOR + BUMP_DENOMINATOR - 1n) / BUMP_DENOMINATOR;
+      return raised > now ? raised : now;
+    };
+    const ceiling = lowestCeiling(
+      networkFeeCeiling(network),
+      await withdrawalFeeCeiling(db, network, last.purpose, BigInt(last.gas_limit)),
+    );
+    const fees = capFees(
+      {
+        type: last.tx_type === 2 ? 2 : 0,
+        maxFee: bump(last.max_fee_per_gas, current.maxFee),
+        priority: bump(last.max_priority_fee_per_gas, current.priority),
+      },
+      ceiling,
+    );
+    return fees.maxFee * 10n < BigInt(last.max_fee_per_gas) * 11n ? null : fees;
+  }
+
+  /**
    * Re-signs a stuck transaction with the same nonce and higher fees, as a new attempt of the same
    * purpose. Both stay valid until one is mined, and the nonce guarantees at most one ever is.
    *
-   * Only an underpriced transaction is repriced, and never above the network's fee ceiling: one that
-   * offers what blocks ask is stuck for another reason (a lower nonce, an unfunded sender), and a
-   * higher fee would only spend more once it goes through. Then the newest attempt is returned.
+   * Only an underpriced transaction is repriced, and never above the gas policy (the network's fee
+   * ceiling, its withdrawal's gas cap): one that offers what blocks ask is stuck for another reason
+   * (a lower nonce, an unfunded sender), and a higher fee would only spend more once it goes
+   * through. Then the newest attempt is returned.
    */
   async function replaceTransaction(input: { purpose: string; signer: SignerRef }): Promise<SignedTxSummary> {
     const last = await latest(input.purpose);
@@ -177,39 +201,27 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
     if (await minedAttempt(provider, await attempts(input.purpose))) return summary(last);
     const network = chains.network(last.network);
     if (!(await isUnderpriced(provider, last))) return summary(last);
-    const key = await keyFor(last, input.signer);
-    const current = await currentFees(provider);
-    const bump = (old: string, now: bigint) => {
-      const raised = (BigInt(old) * BUMP_NUMERATOR + BUMP_DENOMINATOR - 1n) / BUMP_DENOMINATOR;
-      return raised > now ? raised : now;
-    };
-    const fees = capFees(
-      {
-        type: last.tx_type === 2 ? 2 : 0,
-        maxFee: bump(last.max_fee_per_gas, current.maxFee),
-        priority: bump(last.max_priority_fee_per_gas, current.priority),
-      },
-      network.maxFeePerGas,
-    );
-    // Nodes refuse a replacement that does not outbid the pending one by 10%: at the ceiling, stop.
-    if (fees.maxFee * 10n < BigInt(last.max_fee_per_gas) * 11n) return summary(last);
-    const previous = Transaction.from(last.raw);
-    const tx = buildTransaction({
-      to: previous.to!,
-      data: previous.data,
-      value: previous.value,
-      nonce: Number(last.nonce),
-      gasLimit: BigInt(last.gas_limit),
-      chainId: network.chainId,
-      fees,
-    });
-    const raw = await new Wallet(key.privateKey).signTransaction(tx);
+    const [key, current] = await Promise.all([keyFor(last, input.signer), currentFees(provider)]);
     const stored = await inTransaction(pool, async (db) => {
       await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sign:${input.purpose}`]);
       const rows = await attempts(input.purpose, db);
       const newest = rows[rows.length - 1]!;
       // Another attempt raced us to the replacement: keep its bytes, not ours.
       if (newest.attempt !== last.attempt) return newest;
+      // Priced under the withdrawal's budget lock, so two of its transactions never share the same headroom.
+      const fees = await replacementFees(db, last, current);
+      if (!fees) return last;
+      const previous = Transaction.from(last.raw);
+      const tx = buildTransaction({
+        to: previous.to!,
+        data: previous.data,
+        value: previous.value,
+        nonce: Number(last.nonce),
+        gasLimit: BigInt(last.gas_limit),
+        chainId: network.chainId,
+        fees,
+      });
+      const raw = await new Wallet(key.privateKey).signTransaction(tx);
       return insertAttempt(
         db,
         input.purpose,
@@ -224,7 +236,7 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
       );
     });
     // Stored first, sent second: the next check re-broadcasts it should this send be lost.
-    await provider.broadcastTransaction(stored.raw).catch(() => undefined);
+    if (stored.attempt !== last.attempt) await provider.broadcastTransaction(stored.raw).catch(() => undefined);
     return summary(stored);
   }
 
@@ -261,7 +273,9 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
           ? StuckReason.unfunded
           : chainNonce < nonce
             ? StuckReason.nonceGap
-            : StuckReason.waiting;
+            : (await isUnderpriced(provider, last)) && !(await replacementFees(pool, last, await currentFees(provider)))
+              ? StuckReason.gasPolicy
+              : StuckReason.waiting;
     return {
       mined: false,
       reason,
@@ -294,36 +308,10 @@ async function isUnderpriced(provider: JsonRpcProvider, last: StoredRow): Promis
   return fee.gasPrice != null && offered < fee.gasPrice;
 }
 
-/** The gas policy's ceiling on the fee per gas; the tip never exceeds the fee it is part of. */
-function capFees(fees: Fees, maxFeePerGas: string | undefined): Fees {
-  if (maxFeePerGas === undefined) return fees;
-  const cap = BigInt(maxFeePerGas);
-  const maxFee = fees.maxFee < cap ? fees.maxFee : cap;
-  return { ...fees, maxFee, priority: fees.priority < maxFee ? fees.priority : maxFee };
-}
-
 function isAlreadyKnown(err: unknown): boolean {
   if (isError(err, 'NONCE_EXPIRED')) return false;
   const message = String((err as { message?: string })?.message ?? err);
   return /already known|already imported|known transaction|already exists/i.test(message);
-}
-
-async function currentFees(provider: JsonRpcProvider): Promise<Fees> {
-  const fee = await provider.getFeeData();
-  if (fee.maxFeePerGas != null && fee.maxPriorityFeePerGas != null) {
-    return { type: 2, maxFee: fee.maxFeePerGas, priority: fee.maxPriorityFeePerGas };
-  }
-  if (fee.gasPrice == null) throw new Error('node reported no fee data');
-  return { type: 0, maxFee: fee.gasPrice, priority: fee.gasPrice };
-}
-
-async function estimateGasLimit(
-  provider: JsonRpcProvider,
-  tx: { from: string; to: string; data?: string; value: bigint },
-): Promise<bigint> {
-  if (!tx.data || tx.data === '0x') return NATIVE_TRANSFER_GAS;
-  const estimate = await provider.estimateGas(tx);
-  return (estimate * GAS_LIMIT_MARGIN_PERCENT) / 100n;
 }
 
 function buildTransaction(t: {

@@ -149,7 +149,7 @@ const EVENT_DESCRIPTIONS: Partial<Record<EventType, string>> = {
   'deposit.failed': 'The deposit could not be processed (e.g. a chain reorg removed the transfer).',
   'invoice.paid': 'The invoice received its full amount.',
   'withdrawal.stuck':
-    'A transaction of the withdrawal offers what blocks ask and is still not mined (its sender cannot pay, a lower nonce is missing); the withdrawal waits, nothing is repriced. `stuck_reason` says why.',
+    'A transaction of the withdrawal is not mined and more fee would not help or is not allowed: its sender cannot pay (`unfunded`), a lower nonce is missing (`nonce_gap`), or it is underpriced but the gas policy forbids offering more (`gas_policy`). The withdrawal waits; nothing is repriced past the policy. `stuck_reason` says why.',
   'hot_wallet.low_balance':
     'A hot address holds less native coin than its pending transactions need: fund it and the waiting withdrawals continue.',
   'payout.created': 'The payout passed its balance check: its total is reserved.',
