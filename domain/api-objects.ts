@@ -242,7 +242,8 @@ export const PayoutItemObject = z.object({
   completed_at: Timestamp.nullable(),
 });
 
-export const PayoutObject = z.object({
+/** A payout as lists show it: its items counted, not embedded (a payout has up to 500). */
+export const PayoutSummaryObject = z.object({
   id: z.string(),
   object: z.literal('payout'),
   livemode: Livemode,
@@ -256,8 +257,9 @@ export const PayoutObject = z.object({
   failure_reason: z.string().nullable(),
   created_at: Timestamp,
   completed_at: Timestamp.nullable(),
-  items: z.array(PayoutItemObject),
 });
+
+export const PayoutObject = PayoutSummaryObject.extend({ items: z.array(PayoutItemObject) });
 
 export const RefundObject = z.object({
   id: z.string(),

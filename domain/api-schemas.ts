@@ -199,3 +199,7 @@ export const ListWithdrawalsQuery = ListQuery.extend({
     .enum(['pending', 'rejected', 'reserved', 'sweeping', 'signing', 'broadcast', 'confirming', 'completed', 'failed'])
     .optional(),
 });
+
+export const ListPayoutsQuery = ListQuery.extend({
+  status: z.enum(['pending', 'reserved', 'sweeping', 'sending', 'completed', 'failed']).optional(),
+});

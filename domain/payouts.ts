@@ -90,6 +90,17 @@ export type PayoutItemObject = ReturnType<typeof payoutItemObject>;
 export function payoutObject(s: PayoutSnapshot, items: PayoutItemState[]) {
   const count = (status: PayoutItemStatus) => items.filter((i) => i.status === status).length;
   return {
+    ...payoutSummaryObject(s, { total: items.length, completed: count('completed'), failed: count('failed') }),
+    items: items.map((i) => payoutItemObject(s, i)),
+  };
+}
+
+/** Public JSON shape of a payout in lists: its items counted, not embedded. */
+export function payoutSummaryObject(
+  s: Omit<PayoutSnapshot, 'items'>,
+  items: { total: number; completed: number; failed: number },
+) {
+  return {
     id: s.id,
     object: 'payout' as const,
     livemode: s.livemode,
@@ -97,13 +108,12 @@ export function payoutObject(s: PayoutSnapshot, items: PayoutItemState[]) {
     amount: fromBaseUnits(s.amount, s.decimals),
     currency: s.currency,
     network: s.network,
-    item_count: items.length,
-    items_completed: count('completed'),
-    items_failed: count('failed'),
+    item_count: items.total,
+    items_completed: items.completed,
+    items_failed: items.failed,
     failure_reason: s.failureReason,
     created_at: s.createdAt,
     completed_at: s.completedAt,
-    items: items.map((i) => payoutItemObject(s, i)),
   };
 }
 export type PayoutObject = ReturnType<typeof payoutObject>;

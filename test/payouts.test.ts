@@ -213,4 +213,44 @@ describe('batch payouts', () => {
     },
     SLOW,
   );
+  test(
+    'when a merchant lists its payouts, then each page holds the newest first with items counted, the cursor reaches the rest, and no other merchant sees them',
+    async () => {
+      const m = await stack.merchant();
+      await payInvoice(m.key, '10');
+      const ids: string[] = [];
+      for (const amounts of [['1'], ['1', '2'], ['1', '1', '1']]) {
+        const items = amounts.map((amount) => ({ amount, to_address: Wallet.createRandom().address }));
+        const created = await stack.api('POST', '/v1/payouts', m.key, { items });
+        expect(created.status).toBe(201);
+        ids.push(created.body.data.id);
+      }
+      for (const id of ids) await waitForPayout(m.key, id, 'completed');
+
+      const first = await stack.api('GET', '/v1/payouts?limit=2', m.key);
+      expect(first.status).toBe(200);
+      expect(first.body.has_more).toBe(true);
+      expect(first.body.data.map((p: { id: string }) => p.id)).toEqual([ids[2], ids[1]]);
+      expect(first.body.data[0]).toMatchObject({
+        object: 'payout',
+        status: 'completed',
+        amount: '3.00',
+        item_count: 3,
+        items_completed: 3,
+        items_failed: 0,
+      });
+      expect(first.body.data[0].items).toBeUndefined();
+      const rest = await stack.api('GET', `/api/v1/payouts?limit=2&starting_after=${first.body.next_cursor}`, m.key);
+      expect(rest.body).toMatchObject({ has_more: false, next_cursor: null });
+      expect(rest.body.data.map((p: { id: string }) => p.id)).toEqual([ids[0]]);
+
+      const failed = await stack.api('GET', '/v1/payouts?status=failed', m.key);
+      expect(failed.body.data).toEqual([]);
+      const bad = await stack.api('GET', '/v1/payouts?status=rejected', m.key);
+      expect([bad.status, bad.body.error?.param]).toEqual([400, 'status']);
+      const other = await stack.merchant();
+      expect((await stack.api('GET', '/v1/payouts', other.key)).body.data).toEqual([]);
+    },
+    SLOW,
+  );
 });

@@ -13,6 +13,7 @@ import {
   ListInvoicesQuery,
   ListQuery,
   ListWithdrawalsQuery,
+  ListPayoutsQuery,
   RotateWebhookSecretBody,
   UpdateWebhookEndpointBody,
 } from '../../domain/api-schemas';
@@ -30,6 +31,7 @@ import {
   WebhookDeliveryObject,
   WebhookEndpointObject,
   PayoutObject,
+  PayoutSummaryObject,
   RefundObject,
   WithdrawalObject,
 } from '../../domain/api-objects';
@@ -396,6 +398,19 @@ export const OPERATIONS: Operation[] = [
     pathParams: idParam('payout'),
     response: { status: 200, description: 'The payout.', schema: Envelope(PayoutObject) },
     errors: [invalid, missing('payout')],
+  },
+  {
+    method: 'get',
+    path: '/payouts',
+    operationId: 'listPayouts',
+    tag: 'Payouts',
+    summary: 'List payouts',
+    description:
+      'Each payout with its items counted (item_count, items_completed, items_failed); GET /v1/payouts/{id} has the items. Refunds are listed under their invoice.',
+    scopes: ['read'],
+    query: ListPayoutsQuery,
+    response: { status: 200, description: 'A page of payouts, newest first.', schema: ListEnvelope(PayoutSummaryObject) },
+    errors: [{ status: 400, codes: [...invalid.codes, 'invalid_cursor'] }],
   },
   {
     method: 'post',

@@ -1,11 +1,12 @@
 import { Router } from 'express';
 import { readPayoutItems } from '../../activities/db/payouts';
-import { CreatePayoutBody, IdParam } from '../../domain/api-schemas';
-import { payoutObject, pendingItems } from '../../domain/payouts';
+import { CreatePayoutBody, IdParam, ListPayoutsQuery } from '../../domain/api-schemas';
+import { type PayoutSnapshot, payoutObject, payoutSummaryObject, pendingItems } from '../../domain/payouts';
 import { authOf, requireScope } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, parse } from '../errors';
 import { idempotencyKeyOf, idempotent } from '../idempotency';
+import { encodeCursor, page, pageQuery } from '../pagination';
 import { createPayout } from '../use-cases/create-payout';
 import { readPayout } from '../use-cases/start-payout';
 
@@ -34,6 +35,32 @@ export function payoutsRouter(deps: ApiDeps): Router {
     }
     const items = await readPayoutItems(deps.pool, id);
     res.json({ data: payoutObject(snapshot, items.length ? items : pendingItems(snapshot.items)) });
+  });
+
+  router.get('/payouts', requireScope('read'), async (req, res) => {
+    const auth = authOf(req);
+    const q = parse(ListPayoutsQuery, req.query);
+    const params: unknown[] = [auth.merchantId, auth.livemode];
+    const conditions = ['merchant_id = $1', 'livemode = $2', "kind = 'payout'", "status <> 'rejected'"];
+    if (q.status) conditions.push(`status = $${params.push(q.status)}`);
+    const tail = pageQuery(q, conditions, params);
+    // Items are counted, not read: a page of payouts stays small whatever their sizes.
+    const rows = await deps.pool.query<{
+      id: string;
+      created_at: Date;
+      snapshot: Omit<PayoutSnapshot, 'items'>;
+      total: number;
+      completed: number;
+      failed: number;
+    }>(
+      `SELECT id, created_at, snapshot - 'items' AS snapshot, jsonb_array_length(snapshot -> 'items') AS total,
+         (SELECT count(*) FROM payout_items i WHERE i.payout_id = payouts.id AND i.status = 'completed')::int AS completed,
+         (SELECT count(*) FROM payout_items i WHERE i.payout_id = payouts.id AND i.status = 'failed')::int AS failed
+       FROM payouts ${tail}`,
+      params,
+    );
+    const result = page(rows.rows, q.limit, (r) => encodeCursor(r.created_at, r.id));
+    res.json({ ...result, data: result.data.map((r) => payoutSummaryObject(r.snapshot, r)) });
   });
 
   return router;
