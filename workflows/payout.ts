@@ -1,7 +1,6 @@
 import {
   condition,
   continueAsNew,
-  executeChild,
   proxyActivities,
   setHandler,
   sleep,
@@ -13,8 +12,7 @@ import type { EventType } from '../domain/events';
 import { payoutDecidedUpdate } from '../domain/payout-messages';
 import { type PayoutInput, type PayoutSnapshot, type PayoutStatus, payoutAsWithdrawal, payoutRef } from '../domain/payouts';
 import { SA } from '../domain/search-attributes';
-import { isLeaseWait, LEASE_WAIT_MS, MAX_LEASE_WAITS } from './withdrawal';
-import { withdrawalSweepsWorkflow } from './withdrawal-sweeps';
+import { planFunds, sweepToHotAddress } from './gather-funds';
 
 const { reservePayout, savePayout, announcePayout, failUnsentItems, settlePayoutPlan } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -24,11 +22,6 @@ const { reservePayout, savePayout, announcePayout, failUnsentItems, settlePayout
 const { sendPayoutItems, settlePayoutItems, ensureHotGas } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-// As for a withdrawal: planning retries while the chain view catches up, then gives up (nothing signed yet).
-const { planSweep } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
 });
 
 /** Send-and-check rounds per run before continuing as new: ~20 history events a round stays far below 10k. */
@@ -83,33 +76,21 @@ export async function payoutWorkflow(input: PayoutInput, carry?: PayoutCarry): P
    */
   const gatherOnHotAddress = async (): Promise<string | null> => {
     const funding = payoutAsWithdrawal(ref);
-    let plan;
-    for (let waits = 0; ; waits++) {
-      try {
-        plan = await planSweep(funding);
-        break;
-      } catch (err) {
-        if (isLeaseWait(err) && waits < MAX_LEASE_WAITS) {
-          await sleep(LEASE_WAIT_MS);
-          continue;
-        }
-        return 'the deposit addresses do not hold the tokens the ledger shows';
-      }
-    }
+    const plan = await planFunds(funding);
+    if (!plan) return 'the deposit addresses do not hold the tokens the ledger shows';
     await ensureHotGas({ network: input.network, merchantId: input.merchantId, livemode: input.livemode });
     if (!plan.sweeps.length) return null;
     await transition('sweeping');
-    const swept = await executeChild(withdrawalSweepsWorkflow, {
-      workflowId: `${workflowInfo().workflowId}-sweeps`,
-      args: [
-        {
-          withdrawal: { ...funding, status: 'sweeping', txHash: null, failureReason: null, completedAt: null, version: 1 },
-          hotAddress: plan.hotAddress,
-          confirmations: input.requiredConfirmations,
-        },
-      ],
-    });
-    return swept.failed.length ? `sweep ${swept.failed[0]} reverted or can never be mined` : null;
+    const sweeping = {
+      ...funding,
+      status: 'sweeping' as const,
+      txHash: null,
+      failureReason: null,
+      completedAt: null,
+      version: 1,
+    };
+    const failed = await sweepToHotAddress(sweeping, plan, input.requiredConfirmations);
+    return failed.length ? `sweep ${failed[0]} reverted or can never be mined` : null;
   };
 
   if (!carry) {

@@ -1,24 +1,21 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   condition,
   continueAsNew,
-  executeChild,
   patched,
   proxyActivities,
   setHandler,
-  sleep,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EventType } from '../domain/events';
 import { SA } from '../domain/search-attributes';
 import { withdrawalDecidedUpdate, withdrawalSnapshotQuery } from '../domain/withdrawal-messages';
 import type { WithdrawalInput, WithdrawalSnapshot, WithdrawalStatus } from '../domain/withdrawals';
-import { GAS_POLICY_EXCEEDED, SweepPlanFailure, withdrawalObject } from '../domain/withdrawals';
+import { GAS_POLICY_EXCEEDED, withdrawalObject } from '../domain/withdrawals';
 import { broadcastOnce, type MinedTx, reportStuck, sendTransaction } from './send-transaction';
-import { signSweep, withdrawalSweepsWorkflow } from './withdrawal-sweeps';
+import { planFunds, sweepToHotAddress } from './gather-funds';
+import { signSweep } from './withdrawal-sweeps';
 
 const {
   reserveWithdrawal,
@@ -38,12 +35,6 @@ const { ensureHotGas, signTransaction, broadcastTransaction, checkGasPolicy } = 
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
-// Planning retries while the chain view catches up with the ledger, then gives up: nothing has
-// been signed yet, so failing releases the reservation safely.
-const { planSweep } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
-});
 
 /**
  * Histories recorded before it replay the old path: sweeps inline, every block checked, no
@@ -53,20 +44,12 @@ const { planSweep } = proxyActivities<Activities>({
 const PATCH_BOUNDED = 'withdrawal-bounded';
 /** Histories recorded before it never asked whether the withdrawal's gas fits the network's cap. */
 const PATCH_GAS_POLICY = 'withdrawal-gas-policy';
-/** How long a plan waits for other withdrawals' sweeps to release the addresses it needs. */
-export const LEASE_WAIT_MS = 30_000;
-export const MAX_LEASE_WAITS = 120;
 
 /** What a withdrawal carries into its next run when it continues as new while its transfer is pending. */
 export interface WithdrawalResume {
   state: WithdrawalSnapshot;
   sequence: number;
 }
-
-export const isLeaseWait = (err: unknown) =>
-  err instanceof ActivityFailure &&
-  err.cause instanceof ApplicationFailure &&
-  err.cause.type === SweepPlanFailure.addressesLeased;
 
 /**
  * One withdrawal: reserve the amount against the available balance, gather the tokens on the
@@ -190,20 +173,8 @@ export async function withdrawalWorkflow(input: WithdrawalInput, resume?: Withdr
   await transition('reserved', {}, 'withdrawal.created');
 
   const bounded = patched(PATCH_BOUNDED);
-  let plan;
-  for (let waits = 0; ; waits++) {
-    try {
-      plan = await planSweep(input);
-      break;
-    } catch (err) {
-      // Other withdrawals own the addresses holding the money until their sweeps are mined.
-      if (bounded && isLeaseWait(err) && waits < MAX_LEASE_WAITS) {
-        await sleep(LEASE_WAIT_MS);
-        continue;
-      }
-      return fail('the deposit addresses do not hold the tokens the ledger shows');
-    }
-  }
+  const plan = await planFunds(input, bounded);
+  if (!plan) return fail('the deposit addresses do not hold the tokens the ledger shows');
   // Nothing is signed yet, so a withdrawal whose gas cannot fit the cap fails cleanly here.
   if (patched(PATCH_GAS_POLICY) && !(await checkGasPolicy(input)).fits) return fail(GAS_POLICY_EXCEEDED);
   await ensureHotGas({ network: input.network, merchantId: input.merchantId, livemode: input.livemode });
@@ -214,11 +185,8 @@ export async function withdrawalWorkflow(input: WithdrawalInput, resume?: Withdr
   // the hot address's nonces) and nothing would ever send it again; at the network's depth it is final.
   const internalConfirmations = patched('reorg-safe-internal-transactions') ? input.requiredConfirmations : 1;
   if (bounded && plan.sweeps.length) {
-    const swept = await executeChild(withdrawalSweepsWorkflow, {
-      workflowId: `${workflowInfo().workflowId}-sweeps`,
-      args: [{ withdrawal: state, hotAddress: plan.hotAddress, confirmations: internalConfirmations }],
-    });
-    if (swept.failed.length) return fail(`sweep ${swept.failed[0]} reverted or can never be mined`);
+    const failed = await sweepToHotAddress(state, plan, internalConfirmations);
+    if (failed.length) return fail(`sweep ${failed[0]} reverted or can never be mined`);
   }
   for (const sweep of bounded ? [] : plan.sweeps) {
     const { sweepSigner, transfer, topUp } = await signSweep(input, sweep, plan.hotAddress);
