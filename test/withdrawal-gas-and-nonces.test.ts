@@ -86,6 +86,33 @@ describe('withdrawal gas and nonces', () => {
     return Object.fromEntries(rows.rows.map((r) => [r.account, BigInt(r.sum)]));
   };
 
+  /** Nothing is reserved any more, `available` is left, and the merchant's addresses hold what the ledger says came and went. */
+  const expectSettled = async (merchantId: string, available: bigint) => {
+    const sums = await ledgerSums(merchantId);
+    expect(sums['merchant:available']).toBe(available);
+    expect(sums['merchant:reserved'] ?? 0n).toBe(0n);
+    expect(await tokensOnChain(merchantId)).toBe(-sums['external:chain_inflow']! - sums['external:chain_outflow']!);
+  };
+
+  /** Waits for the withdrawal to fail; its reservation came back exactly once, with one withdrawal.failed event. */
+  const failedAndReleasedOnce = async (m: { id: string; key: string }, id: string, available: bigint) => {
+    const failed = await eventually(
+      async () => {
+        const r = await stack.api('GET', `/v1/withdrawals/${id}`, m.key);
+        return r.body.data?.status === 'failed' ? r.body.data : undefined;
+      },
+      'the withdrawal to fail',
+      120_000,
+    );
+    const postings = await stack.pool.query('SELECT DISTINCT txn_id FROM ledger_entries WHERE ref_id = $1', [id]);
+    expect(postings.rows.map((r) => r.txn_id).sort()).toEqual([`withdrawal:${id}:release`, `withdrawal:${id}:reserve`]);
+    const sums = await ledgerSums(m.id);
+    expect(sums['merchant:available']).toBe(available);
+    expect(sums['merchant:reserved'] ?? 0n).toBe(0n);
+    expect((await eventsOf(['withdrawal.failed'], [id])).length).toBe(1);
+    return failed;
+  };
+
   /** Runs `body` with the local network's maxGasSpendPerWithdrawal set, as an operator would configure it. */
   const withGasCap = async <T>(cap: bigint, body: () => Promise<T>): Promise<T> => {
     const local = stack.registry.get('local')!;
@@ -162,10 +189,7 @@ describe('withdrawal gas and nonces', () => {
       expect(BigInt(logs[0]!.data)).toBe(units('10'));
       expect(done.transaction_hash).toMatch(/^0x[0-9a-f]{64}$/);
       expect((await attempts()).rowCount).toBe(1);
-      const sums = await ledgerSums(m.id);
-      expect(sums['merchant:available']).toBe(units('30'));
-      expect(sums['merchant:reserved'] ?? 0n).toBe(0n);
-      expect(await tokensOnChain(m.id)).toBe(-sums['external:chain_inflow']! - sums['external:chain_outflow']!);
+      await expectSettled(m.id, units('30'));
     },
     SLOW,
   );
@@ -199,24 +223,10 @@ describe('withdrawal gas and nonces', () => {
         mining = true;
       }
 
-      const failed = await eventually(
-        async () => {
-          const r = await stack.api('GET', `/v1/withdrawals/${id}`, m.key);
-          return r.body.data?.status === 'failed' ? r.body.data : undefined;
-        },
-        'the withdrawal to fail',
-        120_000,
-      );
+      const failed = await failedAndReleasedOnce(m, id, units('40'));
       expect(failed.failure_reason).toMatch(/can never be mined/);
       expect(await transfersTo(recipient)).toHaveLength(0);
       expect(await balanceOf(recipient)).toBe(0n);
-      const releases = await stack.pool.query('SELECT DISTINCT txn_id FROM ledger_entries WHERE ref_id = $1', [id]);
-      expect(releases.rows.map((r) => r.txn_id).sort()).toEqual([`withdrawal:${id}:release`, `withdrawal:${id}:reserve`]);
-      const sums = await ledgerSums(m.id);
-      expect(sums['merchant:available']).toBe(units('40'));
-      expect(sums['merchant:reserved'] ?? 0n).toBe(0n);
-      const events = (await eventsOf(['withdrawal.failed'], [id])).length;
-      expect(events).toBe(1);
     },
     SLOW,
   );
@@ -273,12 +283,11 @@ describe('withdrawal gas and nonces', () => {
         outsideNonce,
       ]);
       expect(reused.rows).toEqual([]);
-      const sums = await ledgerSums(m.id);
-      expect(sums['merchant:available']).toBe(units('20'));
-      expect(await tokensOnChain(m.id)).toBe(-sums['external:chain_inflow']! - sums['external:chain_outflow']!);
+      await expectSettled(m.id, units('20'));
     },
     SLOW,
   );
+
   test(
     'when the worst-case gas of the planned sweeps exceeds the network cap, then the withdrawal fails with gas_policy_exceeded before anything is signed, and once the cap fits the same amount is withdrawn',
     async () => {
@@ -290,29 +299,13 @@ describe('withdrawal gas and nonces', () => {
       const failed = await withGasCap(100_000n * (await maxFeeNow()), async () => {
         const created = await stack.api('POST', '/v1/withdraw', m.key, { amount: '30', to_address: recipient });
         expect(created.status).toBe(201);
-        return eventually(
-          async () => {
-            const r = await stack.api('GET', `/v1/withdrawals/${created.body.id}`, m.key);
-            return r.body.data?.status === 'failed' ? r.body.data : undefined;
-          },
-          'the withdrawal to fail',
-          120_000,
-        );
+        return failedAndReleasedOnce(m, created.body.id, units('40'));
       });
       expect(failed.failure_reason).toBe('gas_policy_exceeded');
       expect(await signedFor(failed.id)).toEqual([]);
       expect(await transfersTo(recipient)).toHaveLength(0);
-      const postings = await stack.pool.query('SELECT DISTINCT txn_id FROM ledger_entries WHERE ref_id = $1', [failed.id]);
-      expect(postings.rows.map((r) => r.txn_id).sort()).toEqual([
-        `withdrawal:${failed.id}:release`,
-        `withdrawal:${failed.id}:reserve`,
-      ]);
       const leases = await stack.pool.query('SELECT 1 FROM address_leases WHERE withdrawal_id = $1', [failed.id]);
       expect(leases.rowCount).toBe(0);
-      expect((await eventsOf(['withdrawal.failed'], [failed.id])).length).toBe(1);
-      let sums = await ledgerSums(m.id);
-      expect(sums['merchant:available']).toBe(units('40'));
-      expect(sums['merchant:reserved'] ?? 0n).toBe(0n);
       expect(await tokensOnChain(m.id)).toBe(units('40'));
 
       const cap = 10n ** 16n;
@@ -329,9 +322,7 @@ describe('withdrawal gas and nonces', () => {
       const booked = await gasBooked(done.id);
       expect(booked).toBeGreaterThan(0n);
       expect(booked).toBeLessThanOrEqual(cap);
-      sums = await ledgerSums(m.id);
-      expect(sums['merchant:available']).toBe(units('10'));
-      expect(await tokensOnChain(m.id)).toBe(-sums['external:chain_inflow']! - sums['external:chain_outflow']!);
+      await expectSettled(m.id, units('10'));
     },
     SLOW,
   );
