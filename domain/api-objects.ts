@@ -221,7 +221,12 @@ export const WithdrawalObject = z.object({
   network: z.string(),
   to_address: z.string(),
   transaction_hash: z.string().nullable(),
-  failure_reason: z.string().nullable(),
+  failure_reason: z
+    .string()
+    .nullable()
+    .describe(
+      'Why it was rejected or failed: `insufficient_balance`, `gas_policy_exceeded` (its worst-case gas exceeds the network cap; nothing was signed), or a sentence.',
+    ),
   created_at: Timestamp,
   completed_at: Timestamp.nullable(),
 });
