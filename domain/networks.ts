@@ -38,9 +38,10 @@ export const NetworkConfig = z.object({
   maxFeePerGas: z.string().regex(/^\d+$/).optional(),
   /**
    * Most native base units (wei) one withdrawal's gas may cost, all its transactions together: its
-   * sweeps, their gas top-ups and its transfer, each counted at gas limit × max fee per gas. A
-   * withdrawal whose worst case does not fit fails before anything is signed
-   * (`gas_policy_exceeded`); later signatures and fee bumps stay within it. Unset: no cap.
+   * sweeps, their gas top-ups and its transfer, each counted at what it cost once confirmed, until
+   * then at gas limit × max fee per gas. A withdrawal whose worst case does not fit fails before
+   * anything is signed (`gas_policy_exceeded`); later signatures and fee bumps stay within it.
+   * Unset: no cap.
    */
   maxGasSpendPerWithdrawal: z.string().regex(/^\d+$/).optional(),
   /**

@@ -2,14 +2,16 @@ import type { Pool, PoolClient } from 'pg';
 import type { NetworkConfig } from '../../domain/networks';
 import type { WithdrawalInput } from '../../domain/withdrawals';
 import { erc20Interface } from '../chain/erc20';
+import { Account } from '../db/ledger';
 import type { ChainProviders } from '../chain/providers';
 import { capFees, currentFees, estimateGasLimit, NATIVE_TRANSFER_GAS, networkFeeCeiling } from './fees';
 
 /**
  * The gas policy's cap on one withdrawal's gas (`maxGasSpendPerWithdrawal`). A withdrawal's
- * worst-case spend is what its transactions could cost at most if each were mined: gas limit × max
- * fee per gas of each one's newest attempt (attempts share a nonce, so one of them is mined), plus,
- * for the transactions not signed yet, the gas they will need at the fee they would be signed at.
+ * worst-case spend is what its transactions cost (booked once confirmed) or could cost at most:
+ * gas limit × max fee per gas of each one's newest attempt (attempts share a nonce, so one of them
+ * is mined), plus, for the transactions not signed yet, the gas they will need at the fee they
+ * would be signed at.
  */
 export interface GasSpend {
   /** Worst case of the signed transactions. */
@@ -53,10 +55,13 @@ async function gasSpendOf(
   ]);
   const own = `withdrawal:${withdrawalId}:transfer`;
   const purposes = [own, ...sweeps.rows.flatMap((s) => [`sweep:${s.id}:transfer`, `sweep:${s.id}:gas`])];
+  // A transaction confirmed deep enough has its gas booked: what it cost replaces what it could have.
   const signed = await db.query<{ purpose: string; gas_limit: string; worst: string }>(
-    `SELECT DISTINCT ON (purpose) purpose, gas_limit::text, (gas_limit * max_fee_per_gas)::text AS worst
-     FROM signed_transactions WHERE purpose = ANY($1) ORDER BY purpose, attempt DESC`,
-    [purposes],
+    `SELECT DISTINCT ON (t.purpose) t.purpose, t.gas_limit::text,
+       coalesce((SELECT e.amount FROM ledger_entries e WHERE e.txn_id = 'gas:' || t.purpose AND e.account = $2),
+                t.gas_limit * t.max_fee_per_gas)::text AS worst
+     FROM signed_transactions t WHERE t.purpose = ANY($1) ORDER BY t.purpose, t.attempt DESC`,
+    [purposes, Account.networkFees],
   );
   const known = new Set(signed.rows.map((r) => r.purpose));
   if (opts.except) known.add(opts.except);
