@@ -40,8 +40,9 @@ export const NetworkConfig = z.object({
    * Most native base units (wei) one withdrawal's gas may cost, all its transactions together: its
    * sweeps, their gas top-ups and its transfer, each counted at what it cost once confirmed, until
    * then at gas limit × max fee per gas. A withdrawal whose worst case does not fit fails before
-   * anything is signed (`gas_policy_exceeded`); later signatures and fee bumps stay within it.
-   * Unset: no cap.
+   * anything is signed (`gas_policy_exceeded`); later signatures and fee bumps stay within it (a
+   * transaction it would price below what blocks ask waits unsigned, a bump over it is not signed
+   * and is reported as `withdrawal.stuck` `gas_policy`). Unset: no cap.
    */
   maxGasSpendPerWithdrawal: z.string().regex(/^\d+$/).optional(),
   /**

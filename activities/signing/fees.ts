@@ -40,6 +40,16 @@ export async function currentFees(provider: JsonRpcProvider): Promise<Fees> {
   return { type: 0, maxFee: fee.gasPrice, priority: fee.gasPrice };
 }
 
+/**
+ * What blocks ask per gas now for a transaction of this type: the latest base fee plus the usual
+ * tip, or the gas price (legacy transactions, networks without EIP-1559); undefined if the node says neither.
+ */
+export async function blocksAsk(provider: JsonRpcProvider, type: 0 | 2): Promise<bigint | undefined> {
+  const [block, fee] = await Promise.all([provider.getBlock('latest'), provider.getFeeData()]);
+  if (type === 2 && block?.baseFeePerGas != null) return block.baseFeePerGas + (fee.maxPriorityFeePerGas ?? 0n);
+  return fee.gasPrice ?? undefined;
+}
+
 /** The gas limit Settle signs a call with: the node's estimate plus a margin; a plain transfer's is fixed. */
 export async function estimateGasLimit(
   provider: JsonRpcProvider,

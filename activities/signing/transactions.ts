@@ -8,7 +8,7 @@ import { inTransaction } from '../db/pool';
 import type { HdWallet } from '../wallet/hd-wallet';
 import { type SignerRef, signerKey } from './signer-keys';
 import { crashPoint } from '../crash-points';
-import { capFees, currentFees, estimateGasLimit, type Fees, lowestCeiling, networkFeeCeiling } from './fees';
+import { blocksAsk, capFees, currentFees, estimateGasLimit, type Fees, lowestCeiling, networkFeeCeiling } from './fees';
 import { withdrawalFeeCeiling } from './gas-budget';
 
 export interface TxRequest {
@@ -82,14 +82,25 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
       provider.getTransactionCount(from, 'pending'),
       provider.getTransactionCount(from, 'latest'),
     ]);
+    // Only a capped withdrawal needs to know: a first attempt its cap would hold below this waits unsigned.
+    const asked = network.maxGasSpendPerWithdrawal === undefined ? undefined : await blocksAsk(provider, fees.type);
 
     return inTransaction(pool, async (db) => {
       await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sign:${req.purpose}`]);
       const raced = await attempts(req.purpose, db);
       if (raced.length) return summary(raced[raced.length - 1]!);
-      // Within the withdrawal's gas cap too: should fees have risen since it was checked, the
-      // transaction offers less and waits (reported as gas_policy) rather than overspend.
-      const priced = capFees(fees, await withdrawalFeeCeiling(db, network, req.purpose, gasLimit));
+      // Within the withdrawal's gas cap too. Should fees have risen since it was checked so far that
+      // the cap leaves less than blocks ask, nothing is signed and this retries until fees fall or
+      // the cap is raised: an unminable transaction would hold back every later nonce of its sender,
+      // the hot address's included (other withdrawals' transfers).
+      const ceiling = await withdrawalFeeCeiling(db, network, req.purpose, gasLimit);
+      if (ceiling !== undefined && asked !== undefined && ceiling < asked) {
+        throw ApplicationFailure.retryable(
+          `gas policy: ${req.purpose} may offer at most ${ceiling} wei per gas within its withdrawal's maxGasSpendPerWithdrawal; blocks ask ${asked}`,
+          'GasPolicyHold',
+        );
+      }
+      const priced = capFees(fees, ceiling);
       // The node's pending count seeds the counter once; afterwards Settle's own count is the truth,
       // except that a nonce the chain has mined is never handed out again: a transaction sent from
       // the address outside Settle moves the counter past it. Under the row lock, so two workers
@@ -300,12 +311,8 @@ async function minedAttempt(provider: JsonRpcProvider, rows: StoredRow[]) {
 
 /** Whether blocks now ask more than the attempt offers (base fee plus the usual tip, or the gas price). */
 async function isUnderpriced(provider: JsonRpcProvider, last: StoredRow): Promise<boolean> {
-  const offered = BigInt(last.max_fee_per_gas);
-  const [block, fee] = await Promise.all([provider.getBlock('latest'), provider.getFeeData()]);
-  if (last.tx_type === 2 && block?.baseFeePerGas != null) {
-    return offered < block.baseFeePerGas + (fee.maxPriorityFeePerGas ?? 0n);
-  }
-  return fee.gasPrice != null && offered < fee.gasPrice;
+  const asked = await blocksAsk(provider, last.tx_type === 2 ? 2 : 0);
+  return asked !== undefined && BigInt(last.max_fee_per_gas) < asked;
 }
 
 function isAlreadyKnown(err: unknown): boolean {
