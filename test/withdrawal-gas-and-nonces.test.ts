@@ -380,4 +380,23 @@ describe('withdrawal gas and nonces', () => {
     },
     SLOW,
   );
+  test('when the gas cap leaves less per gas than blocks ask, then a withdrawal transaction is not signed and takes no nonce until the cap allows it', async () => {
+    const m = await stack.merchant();
+    const wallet = new HdWallet(stack.seed);
+    const tx = createTransactionActivities(stack.pool, chains, wallet);
+    const signer = { merchantId: m.id, livemode: false, index: 0 };
+    const hot = (await signerKey(stack.pool, wallet, signer)).address.toLowerCase();
+    const purpose = `withdrawal:wd_held_${m.id}:transfer`;
+    const request = { purpose, network: 'local', signer, to: Wallet.createRandom().address, value: '1' };
+    // 1,000 wei for 21,000 gas: nothing per gas.
+    await withGasCap(1_000n, () => expect(tx.signTransaction(request)).rejects.toMatchObject({ type: 'GasPolicyHold' }));
+    expect((await stack.pool.query('SELECT 1 FROM signed_transactions WHERE purpose = $1', [purpose])).rowCount).toBe(0);
+    const nonces = await stack.pool.query('SELECT 1 FROM nonces WHERE network = $1 AND address = $2', ['local', hot]);
+    expect(nonces.rowCount).toBe(0);
+
+    const cap = 21_000n * 100n * (await maxFeeNow());
+    const signed = await withGasCap(cap, () => tx.signTransaction(request));
+    expect(signed.nonce).toBe(0);
+    expect(BigInt(signed.maxGasCost!)).toBeLessThanOrEqual(cap);
+  });
 });
