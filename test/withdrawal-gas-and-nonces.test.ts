@@ -109,7 +109,12 @@ describe('withdrawal gas and nonces', () => {
     const sums = await ledgerSums(m.id);
     expect(sums['merchant:available']).toBe(available);
     expect(sums['merchant:reserved'] ?? 0n).toBe(0n);
-    expect((await eventsOf(['withdrawal.failed'], [id])).length).toBe(1);
+    // The workflow answers `failed` as soon as it is saved; its event is stored right after.
+    const events = await eventually(
+      async () => ((await eventsOf(['withdrawal.failed'], [id])).length ? eventsOf(['withdrawal.failed'], [id]) : undefined),
+      'withdrawal.failed',
+    );
+    expect(events).toHaveLength(1);
     return failed;
   };
 
