@@ -100,7 +100,7 @@ export async function benchDepositLatency(stack: BenchStack, rounds: number, per
       }
     }
     const samples = `${detected.length} transfers in ${rounds} rounds`;
-    const profile = await detectionPathProfile(new Client({ connection }), timed);
+    const profile = await detectionPathProfile(new Client({ connection }), stack.databaseUrl, timed);
     return [
       {
         figure: 'block visible → deposit.detected delivered',
