@@ -1,13 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { parseEther, Transaction, Wallet } from 'ethers';
+import { parseEther } from 'ethers';
 import type { Pool } from 'pg';
-import { Account, post } from '../db/ledger';
-import { inTransaction } from '../db/pool';
 import type { SignedTxSummary } from '../../domain/withdrawals';
-import { LOCAL_FAUCET_KEY } from '../../domain/local-faucet';
 import type { ChainProviders } from '../chain/providers';
 import type { TxRequest } from '../signing/transactions';
 import type { HdWallet } from './hd-wallet';
+import { sendFaucetRefill } from './faucet-refill';
 import { ensureHotAddress, HOT_INDEX } from './hot-wallet';
 
 /** Below this the test-mode faucet refills a hot address; irrelevant on live networks. */
@@ -51,32 +49,16 @@ export function createGasActivities(
       return balance.toString();
     }
     if (balance >= TEST_HOT_GAS_FLOOR) return balance.toString();
-    const faucet = new Wallet(LOCAL_FAUCET_KEY, provider);
-    // One refill per faucet nonce, booked before it is sent: a nonce is mined at most once, so a
-    // refill that a reorg dropped (or a retry after a crash) is sent again under the same nonce and
-    // booked once. Keyed by hash, each resend was booked anew while the chain held one refill.
-    const nonce = await provider.getTransactionCount(faucet.address, 'pending');
-    const request = await faucet.populateTransaction({ to: hot, value: TEST_HOT_GAS_REFILL, nonce });
-    const signed = await faucet.signTransaction(request);
-    const hash = Transaction.from(signed).hash!.toLowerCase();
     // Settle's gas money, not the merchant's: booked so the ledger's native coin equals the chain's.
-    await inTransaction(pool, (db) =>
-      post(db, {
-        txnId: `gas-funding:${input.network}:${faucet.address.toLowerCase()}:${nonce}`,
-        merchantId: input.merchantId,
-        livemode: input.livemode,
-        network: input.network,
-        currency: network.native.symbol,
-        refType: 'gas_funding',
-        refId: hash,
-        entries: [
-          { account: Account.gasFunding, amount: -TEST_HOT_GAS_REFILL },
-          { account: Account.gas, amount: TEST_HOT_GAS_REFILL },
-        ],
-      }),
-    );
-    const tx = await provider.broadcastTransaction(signed);
-    await tx.wait();
+    const hash = await sendFaucetRefill(pool, provider, {
+      network: input.network,
+      currency: network.native.symbol,
+      merchantId: input.merchantId,
+      livemode: input.livemode,
+      to: hot,
+      amount: TEST_HOT_GAS_REFILL,
+    });
+    await provider.waitForTransaction(hash);
     return (await provider.getBalance(hot)).toString();
   }
 
