@@ -201,7 +201,7 @@ export async function checkAgainstChain(input: OracleInput): Promise<OracleResul
   await checkEvents(input, pool, flag, counts);
 
   const stuck = await pool.query(
-    `SELECT 'withdrawal ' || id || ' ' || status AS what FROM withdrawals WHERE status NOT IN ('completed', 'failed')
+    `SELECT 'withdrawal ' || id || ' ' || status AS what FROM withdrawals WHERE status NOT IN ('completed', 'failed', 'rejected')
      UNION ALL SELECT 'deposit ' || id || ' ' || status FROM deposits WHERE status IN ('detected', 'confirming') AND block_number <= $1`,
     [safeHead],
   );

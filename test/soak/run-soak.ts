@@ -214,7 +214,7 @@ async function inFlight(stack: SoakStack, head: number, graceSeconds: number): P
   const r = await stack.pool.query<{ what: string }>(
     `SELECT 'watcher at block ' || next_block || ' of ' || $1::bigint AS what FROM chain_cursors WHERE network = 'local' AND next_block <= $1::bigint - 1
      UNION ALL SELECT 'deposit ' || id || ' ' || status FROM deposits WHERE status IN ('detected', 'confirming')
-     UNION ALL SELECT 'withdrawal ' || id || ' ' || status FROM withdrawals WHERE status NOT IN ('completed', 'failed')
+     UNION ALL SELECT 'withdrawal ' || id || ' ' || status FROM withdrawals WHERE status NOT IN ('completed', 'failed', 'rejected')
      UNION ALL SELECT 'invoice ' || id || ' pending' FROM invoices WHERE status = 'pending' AND expires_at > now() - make_interval(secs => $2::int)
      UNION ALL SELECT 'webhook ' || id || ' pending' FROM webhook_deliveries WHERE status = 'pending'
      UNION ALL SELECT 'no watcher cursor' WHERE NOT EXISTS (SELECT 1 FROM chain_cursors WHERE network = 'local')
