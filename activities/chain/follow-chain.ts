@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { NetworkConfig } from '../../domain/networks';
 import type { ChainProviders } from './providers';
-import type { ScanResult } from './scan-blocks';
+import { heartbeatIfActivity, type ScanResult } from './scan-blocks';
 
 /**
  * Wall time one call follows the chain before returning to the watcher workflow. One activity per
@@ -36,7 +36,7 @@ export function createFollowChain(
 ) {
   const budgetMs = limits.budgetMs ?? DEFAULT_FOLLOW_BUDGET_MS;
   const sleep = limits.sleep ?? activitySleep;
-  const heartbeat = limits.heartbeat ?? activityHeartbeat;
+  const heartbeat = limits.heartbeat ?? heartbeatIfActivity;
   return async function followChain(networkId: string): Promise<ScanResult> {
     const deadline = Date.now() + budgetMs;
     const network = chains.network(networkId);
@@ -67,13 +67,5 @@ function activitySleep(ms: number): Promise<void> {
     return Context.current().sleep(ms);
   } catch {
     return new Promise((resolve) => setTimeout(resolve, ms)); // outside an activity (scripts, tests)
-  }
-}
-
-function activityHeartbeat(): void {
-  try {
-    Context.current().heartbeat();
-  } catch {
-    // outside an activity: nobody to tell
   }
 }

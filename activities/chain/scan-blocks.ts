@@ -207,7 +207,8 @@ async function fetchBlocksWithin(
   return blocks;
 }
 
-function heartbeatIfActivity(): void {
+/** Heartbeats when called inside an activity; a no-op in scripts and tests. */
+export function heartbeatIfActivity(): void {
   let context: Context;
   try {
     context = Context.current();

@@ -315,7 +315,8 @@ async function isUnderpriced(provider: JsonRpcProvider, last: StoredRow): Promis
   return asked !== undefined && BigInt(last.max_fee_per_gas) < asked;
 }
 
-function isAlreadyKnown(err: unknown): boolean {
+/** The node already holds this exact transaction: sending it again changed nothing. */
+export function isAlreadyKnown(err: unknown): boolean {
   if (isError(err, 'NONCE_EXPIRED')) return false;
   const message = String((err as { message?: string })?.message ?? err);
   return /already known|already imported|known transaction|already exists/i.test(message);

@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { LOCAL_FAUCET_KEY } from '../../domain/local-faucet';
 import { Account, post } from '../db/ledger';
 import { inTransaction } from '../db/pool';
+import { isAlreadyKnown } from '../signing/transactions';
 
 export interface FaucetRefill {
   network: string;
@@ -51,7 +52,7 @@ export async function sendFaucetRefill(pool: Pool, provider: JsonRpcProvider, re
       await provider.broadcastTransaction(signed);
     } catch (err) {
       // The same refill sent before a crash: the node has it, the booking above is its own.
-      if (!/already known|known transaction|already imported/i.test(String((err as Error)?.message ?? err))) throw err;
+      if (!isAlreadyKnown(err)) throw err;
     }
     return hash;
   });
