@@ -39,6 +39,8 @@ export function createReconcileBalances(pool: Pool, chains: ChainProviders) {
       [network, blockNumber],
     );
     const confirmingOut = await minedWithdrawalsNotBooked(pool, chains, network, blockNumber);
+    // Test-mode gas refills are booked once final; until then one already mined is on chain only.
+    confirmingIn.rows.push(...(await minedRefillsNotBooked(pool, chains, network, blockNumber)));
 
     const currencies = [
       { symbol: config.native.symbol, read: (a: string) => provider.getBalance(a, blockNumber) },
@@ -95,12 +97,28 @@ async function minedWithdrawalsNotBooked(pool: Pool, chains: ChainProviders, net
        AND NOT EXISTS (SELECT 1 FROM ledger_entries l WHERE l.txn_id = 'withdrawal:' || w.id || ':complete')`,
     [network],
   );
+  const mined = await minedBy(chains, network, blockNumber, inFlight.rows.map((w) => ({ ...w, hash: w.tx_hash })));
+  return mined.map((w) => ({ merchant_id: w.merchant_id, currency: w.currency, sum: w.amount }));
+}
+
+/** Faucet refills mined by `blockNumber` but not yet final, so not yet booked as gas money. */
+async function minedRefillsNotBooked(pool: Pool, chains: ChainProviders, network: string, blockNumber: number) {
+  const open = await pool.query<{ merchant_id: string; currency: string; amount: string; hash: string }>(
+    `SELECT merchant_id, currency, amount::text, hash FROM faucet_refills WHERE network = $1 AND outcome IS NULL`,
+    [network],
+  );
+  const mined = await minedBy(chains, network, blockNumber, open.rows);
+  return mined.map((r) => ({ merchant_id: r.merchant_id, currency: r.currency, sum: r.amount }));
+}
+
+/** The transactions whose successful receipt is in a block up to `blockNumber`. */
+async function minedBy<T extends { hash: string }>(chains: ChainProviders, network: string, blockNumber: number, txs: T[]) {
   const provider = chains.get(network);
-  const mined = await inBatches(inFlight.rows, READS_AT_ONCE, async (w) => {
-    const receipt = await provider.getTransactionReceipt(w.tx_hash);
-    return receipt && receipt.status === 1 && receipt.blockNumber <= blockNumber ? w : undefined;
+  const mined = await inBatches(txs, READS_AT_ONCE, async (t) => {
+    const receipt = await provider.getTransactionReceipt(t.hash);
+    return receipt && receipt.status === 1 && receipt.blockNumber <= blockNumber ? t : undefined;
   });
-  return mined.filter((w) => w !== undefined).map((w) => ({ merchant_id: w.merchant_id, currency: w.currency, sum: w.amount }));
+  return mined.filter((t) => t !== undefined);
 }
 
 async function inBatches<T, R>(items: T[], size: number, read: (item: T) => Promise<R>): Promise<R[]> {

@@ -1,16 +1,21 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseEther } from 'ethers';
 import type { Pool } from 'pg';
 import type { SignedTxSummary } from '../../domain/withdrawals';
 import type { ChainProviders } from '../chain/providers';
 import type { TxRequest } from '../signing/transactions';
 import type { HdWallet } from './hd-wallet';
-import { sendFaucetRefill } from './faucet-refill';
+import { sendFaucetRefill, settleFaucetRefills } from './faucet-refill';
 import { ensureHotAddress, HOT_INDEX } from './hot-wallet';
 
 /** Below this the test-mode faucet refills a hot address; irrelevant on live networks. */
 const TEST_HOT_GAS_FLOOR = parseEther('1');
 const TEST_HOT_GAS_REFILL = parseEther('10');
+/** How long one call waits for its refills to become final before handing back to the workflow's retry. */
+const REFILL_WAIT_MS = 40_000;
+/** A lagging node's stale balance could ask for refill after refill; never more than this per call. */
+const MAX_REFILLS_PER_CALL = 2;
 /** A top-up covers this many times the sweep's worst-case cost, leaving room for fee-bumped replacements. */
 const TOP_UP_MULTIPLIER = 3n;
 
@@ -39,27 +44,49 @@ export function createGasActivities(
     const network = chains.network(input.network);
     const provider = chains.get(input.network);
     const hot = await ensureHotAddress(pool, wallet, input.merchantId, input.livemode, input.network);
+    if (!network.livemode) return refillFromFaucet(input, hot);
     const balance = await provider.getBalance(hot);
-    if (network.livemode) {
-      if (balance === 0n)
-        throw ApplicationFailure.retryable(
-          `hot address ${hot} on ${network.id} has no ${network.native.symbol} for gas`,
-          'HotWalletNoGas',
-        );
-      return balance.toString();
+    if (balance === 0n)
+      throw ApplicationFailure.retryable(
+        `hot address ${hot} on ${network.id} has no ${network.native.symbol} for gas`,
+        'HotWalletNoGas',
+      );
+    return balance.toString();
+  }
+
+  /**
+   * Tops a test-mode hot address up from the local faucet (Settle's gas money, not the merchant's)
+   * and returns once every refill sent to it is final: the network's confirmations deep, or replaced.
+   * The sweeps and transfers signed next rely on that gas, and a refill booked while a reorg can still
+   * take it would leave the ledger holding coin the chain does not. Refills an earlier attempt sent
+   * (before a crash or a timeout) are settled first, even when the address no longer needs gas.
+   */
+  async function refillFromFaucet(input: { network: string; merchantId: string; livemode: boolean }, hot: string) {
+    const network = chains.network(input.network);
+    const provider = chains.get(input.network);
+    const target = { network: network.id, to: hot, confirmations: network.confirmations };
+    const deadline = Date.now() + REFILL_WAIT_MS;
+    for (let sent = 0; ; ) {
+      if ((await settleFaucetRefills(pool, provider, target)) === 0) {
+        const balance = await provider.getBalance(hot);
+        if (balance >= TEST_HOT_GAS_FLOOR) return balance.toString();
+        if (sent === MAX_REFILLS_PER_CALL)
+          throw ApplicationFailure.retryable(`hot address ${hot} is below the gas floor after ${sent} refills`, 'FaucetRefillShort');
+        await sendFaucetRefill(pool, provider, {
+          network: network.id,
+          currency: network.native.symbol,
+          merchantId: input.merchantId,
+          livemode: input.livemode,
+          to: hot,
+          amount: TEST_HOT_GAS_REFILL,
+        });
+        sent++;
+      } else if (Date.now() > deadline) {
+        throw ApplicationFailure.retryable(`a gas refill to ${hot} is not final yet`, 'FaucetRefillPending');
+      } else {
+        await sleep(Math.min(Math.max(network.blockTimeMs / 2, 100), 1_000));
+      }
     }
-    if (balance >= TEST_HOT_GAS_FLOOR) return balance.toString();
-    // Settle's gas money, not the merchant's: booked so the ledger's native coin equals the chain's.
-    const hash = await sendFaucetRefill(pool, provider, {
-      network: input.network,
-      currency: network.native.symbol,
-      merchantId: input.merchantId,
-      livemode: input.livemode,
-      to: hot,
-      amount: TEST_HOT_GAS_REFILL,
-    });
-    await provider.waitForTransaction(hash);
-    return (await provider.getBalance(hot)).toString();
   }
 
   /**
