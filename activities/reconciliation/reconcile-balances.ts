@@ -97,7 +97,12 @@ async function minedWithdrawalsNotBooked(pool: Pool, chains: ChainProviders, net
        AND NOT EXISTS (SELECT 1 FROM ledger_entries l WHERE l.txn_id = 'withdrawal:' || w.id || ':complete')`,
     [network],
   );
-  const mined = await minedBy(chains, network, blockNumber, inFlight.rows.map((w) => ({ ...w, hash: w.tx_hash })));
+  const mined = await minedBy(
+    chains,
+    network,
+    blockNumber,
+    inFlight.rows.map((w) => ({ ...w, hash: w.tx_hash })),
+  );
   return mined.map((w) => ({ merchant_id: w.merchant_id, currency: w.currency, sum: w.amount }));
 }
 

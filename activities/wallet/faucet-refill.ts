@@ -35,7 +35,18 @@ export async function sendFaucetRefill(pool: Pool, provider: JsonRpcProvider, re
     await client.query(
       `INSERT INTO faucet_refills (hash, network, faucet, nonce, merchant_id, livemode, to_address, amount, currency, raw)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-      [hash, refill.network, faucetAddress, nonce, refill.merchantId, refill.livemode, refill.to.toLowerCase(), refill.amount.toString(), refill.currency, raw],
+      [
+        hash,
+        refill.network,
+        faucetAddress,
+        nonce,
+        refill.merchantId,
+        refill.livemode,
+        refill.to.toLowerCase(),
+        refill.amount.toString(),
+        refill.currency,
+        raw,
+      ],
     );
     await broadcast(provider, raw);
     return hash;

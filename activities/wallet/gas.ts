@@ -66,12 +66,15 @@ export function createGasActivities(
     const provider = chains.get(input.network);
     const target = { network: network.id, to: hot, confirmations: network.confirmations };
     const deadline = Date.now() + REFILL_WAIT_MS;
-    for (let sent = 0; ; ) {
+    for (let sent = 0; ;) {
       if ((await settleFaucetRefills(pool, provider, target)) === 0) {
         const balance = await provider.getBalance(hot);
         if (balance >= TEST_HOT_GAS_FLOOR) return balance.toString();
         if (sent === MAX_REFILLS_PER_CALL)
-          throw ApplicationFailure.retryable(`hot address ${hot} is below the gas floor after ${sent} refills`, 'FaucetRefillShort');
+          throw ApplicationFailure.retryable(
+            `hot address ${hot} is below the gas floor after ${sent} refills`,
+            'FaucetRefillShort',
+          );
         await sendFaucetRefill(pool, provider, {
           network: network.id,
           currency: network.native.symbol,
