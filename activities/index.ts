@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { PublishEventInput } from '../domain/events';
 import type { NetworkRegistry } from '../domain/networks';
-import { DEFAULT_DELIVERIES_PER_MERCHANT } from '../domain/webhooks';
+import { DEFAULT_DELIVERIES_PER_MERCHANT, PUBLISH_REQUEST_ID } from '../domain/webhooks';
 import { createChainScannedPast } from './chain/chain-scanned-past';
 import { createFollowChain } from './chain/follow-chain';
 import { createScanBlocks } from './chain/scan-blocks';
@@ -19,7 +19,7 @@ import type { HdWallet } from './wallet/hd-wallet';
 import { createReportStuckTransaction } from './wallet/report-stuck';
 import { createStoreEvent } from './webhooks/publish-event';
 import { createDeliverWebhook, createOpenDelivery, createTakeDeliveryTurn, DELIVERY_TIMEOUT_MS } from './webhooks/deliveries';
-import { createDispatchEvent, createStartEventDispatch } from './webhooks/dispatch-event';
+import { createDispatchEvent, createStartEventDispatch, INLINE_FAN_OUT } from './webhooks/dispatch-event';
 import { MerchantSlots } from './webhooks/merchant-slots';
 import { createPayoutActivities } from './payout-activities';
 import { createWithdrawalActivities } from './withdrawal-activities';
@@ -48,10 +48,14 @@ export function createActivities(deps: ActivityDeps) {
   const storeEvent = createStoreEvent(deps.pool);
   const dispatchEvent = createDispatchEvent(deps.pool, deps.client, deps.taskQueue, merchantSlots);
   const startEventDispatch = createStartEventDispatch(deps.client, deps.taskQueue);
-  /** Stores the event, then has it enqueued with every target subscribed to it, off the payment queues. */
+  /**
+   * Stores the event, then has it enqueued with every target subscribed to it: here when the
+   * merchant has few targets, else by a dispatch workflow off the payment queues.
+   */
   const publishEvent = async (input: PublishEventInput): Promise<string> => {
     const { id } = await storeEvent(input);
-    await startEventDispatch(id, input.merchantId);
+    if ((await dispatchEvent(id, PUBLISH_REQUEST_ID, INLINE_FAN_OUT)) === 'too_many')
+      await startEventDispatch(id, input.merchantId);
     return id;
   };
   const scanBlocks = createScanBlocks(deps.pool, deps.chains, createStartDeposit(deps.client, deps.taskQueue));

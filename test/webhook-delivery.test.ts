@@ -1,6 +1,9 @@
 import crypto from 'node:crypto';
 import { parseUnits } from 'ethers';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { INLINE_FAN_OUT } from '../activities/webhooks/dispatch-event';
 import { verifySettleSignature } from '../activities/webhooks/sign-payload';
+import { workflowIds } from '../domain/payments';
 import { freePort } from '../scripts/dev-stack/processes';
 import { TestStack, eventually } from './harness/test-stack';
 import { startReceiver, type Receiver, type ReceivedWebhook } from './harness/webhook-receiver';
@@ -181,6 +184,39 @@ describe('webhook delivery', () => {
 
     const endpointDeliveries = await stack.api('GET', `/api/v1/webhook-endpoints/${endpoint.id}/deliveries`, merchant.key);
     expect(endpointDeliveries.body.data.map((d: any) => d.event_id)).toEqual([eventId, eventId]);
+  });
+
+  test('when a merchant has few endpoints, then the publisher enqueues its events itself; with more, a dispatch workflow fans them out', async () => {
+    const hooks = await receiver();
+    const dispatchWorkflow = async (eventId: string) => {
+      try {
+        return (await stack.client.workflow.getHandle(workflowIds.eventDispatch(eventId)).describe()).status.name;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return 'none';
+        throw err;
+      }
+    };
+    const deliveredTo = (eventId: string, n: number) =>
+      eventually(
+        async () =>
+          new Set(hooks.requests.filter((r) => r.eventId === eventId).map((r) => r.path)).size === n ? true : undefined,
+        `the event at ${n} endpoints`,
+      );
+
+    const { merchant: few } = await merchantWithEndpoint(`${hooks.url}/few/0`);
+    const fewEvent = await customerCreated(few.key);
+    await deliveredTo(fewEvent, 1);
+    expect(await dispatchWorkflow(fewEvent)).toBe('none');
+
+    const { merchant: many } = await merchantWithEndpoint(`${hooks.url}/many/0`);
+    for (let i = 1; i <= INLINE_FAN_OUT; i++) {
+      // Endpoints that never get customer.created still count: all of a merchant's events take one path.
+      const body = { url: `${hooks.url}/many/${i}`, ...(i === INLINE_FAN_OUT ? { events: ['deposit.completed'] } : {}) };
+      expect((await stack.api('POST', '/api/v1/webhook-endpoints', many.key, body)).status).toBe(201);
+    }
+    const manyEvent = await customerCreated(many.key);
+    await deliveredTo(manyEvent, INLINE_FAN_OUT);
+    expect(await dispatchWorkflow(manyEvent)).toBe('COMPLETED');
   });
 
   test('when the receiver answers 500 twice and then 200, then it sees the same event three times and the delivery succeeds', async () => {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_RPC_FAULTS, DEFAULT_SOAK_OPTIONS, runSoak, type RpcFaults } from './run-soak';
 
 /**
- * `npm run soak -- --seed N --minutes M [--merchants K] [--faults on|off] [--lag P] ...`
+ * `npm run soak -- --seed N --minutes M [--merchants K] [--faults on|off] [--drain-max-minutes D] [--lag P] ...`
  * Prints one summary line; exits 1 when the oracle found any violation.
  */
 /** Command-line flags of the hostile RPC's fault rates. */
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
       kill: { type: 'string', default: 'worker,api,temporal,postgres' },
       'kill-every': { type: 'string', default: DEFAULT_SOAK_OPTIONS.killEverySeconds.join('-') },
       'reorg-every': { type: 'string', default: DEFAULT_SOAK_OPTIONS.reorgEverySeconds.join('-') },
+      'drain-max-minutes': { type: 'string' },
       ...Object.fromEntries(
         Object.entries(FAULT_FLAGS).map(([flag, key]) => [
           flag,
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     killTargets: values.kill.split(',').filter(Boolean),
     killEverySeconds: range(values['kill-every']),
     reorgEverySeconds: range(values['reorg-every']),
+    ...(values['drain-max-minutes'] ? { drainMaxMinutes: Number(values['drain-max-minutes']) } : {}),
     rpcFaults,
     databaseUrl: process.env.SOAK_DATABASE_URL,
     holdOnFailureSeconds: Number(process.env.SOAK_HOLD_ON_FAILURE_SECONDS ?? 0),

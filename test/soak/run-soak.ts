@@ -5,7 +5,6 @@ import { type HostileRpcFaults, NO_FAULTS, startHostileRpc } from '../harness/ho
 import { type ReceivedWebhook, startReceiver } from '../harness/webhook-receiver';
 import { killAtRandom, reorgAtRandom, type ChaosStats } from './chaos';
 import { checkAgainstChain, type OracleResult } from './oracle';
-import { waitFor } from './processes';
 import { Rng } from './rng';
 import { SoakStack } from './stack';
 import {
@@ -47,6 +46,8 @@ export interface SoakOptions {
   reorgEverySeconds: [number, number];
   /** Longest wait, after faults stop, for Settle to settle everything in flight. */
   drainTimeoutSeconds: number;
+  /** The longest the drain waits on a backlog that is still shrinking; default as long as the chaos phase. */
+  drainMaxMinutes?: number;
   /** A PostgreSQL server to use (never killed); without one the soak runs and kills its own. */
   databaseUrl?: string;
   workflowBundle?: string;
@@ -147,7 +148,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     log('drain: faults off, waiting for everything in flight to settle');
     stack.rpc?.setFaults(NO_FAULTS);
     await stack.waitHealthy();
-    await drain(stack, options, receiver.requests, log).catch(() => undefined);
+    const drainSeconds = await drain(stack, options, receiver.requests, log);
 
     const oracle = await checkAgainstChain({
       provider: stack.chain.provider,
@@ -160,7 +161,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     });
     for (const error of traffic.errors) oracle.violations.push(`driver: ${error}`);
     const rpcStats = stack.rpc?.stats();
-    const summary = summarize(options, oracle, traffic, chaos, rpcStats);
+    const summary = summarize(options, oracle, traffic, chaos, rpcStats, drainSeconds);
     log(summary);
     if (oracle.violations.length && options.holdOnFailureSeconds) {
       for (const v of oracle.violations.slice(0, 100)) log(`violation ${v}`);
@@ -182,30 +183,39 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 /**
  * Waits (faults off) until Settle has nothing in flight: the watcher has passed every block, every
  * deposit and withdrawal is final, every invoice has reached expiry, and every event has reached
- * the merchant's endpoint (what the oracle will ask).
+ * the merchant's endpoint (what the oracle will ask). A backlog still being worked off is waited
+ * for: it gives up once nothing has moved for the drain timeout (plus invoice expiry), or after
+ * `drainMaxMinutes` (default: as long again as the chaos phase ran). Returns the seconds it took (the summary's `drain_s`).
  */
 async function drain(
   stack: SoakStack,
   options: SoakOptions,
   webhooks: ReceivedWebhook[],
   log: (line: string) => void,
-): Promise<void> {
+): Promise<number> {
   const provider = stack.chain.provider;
+  const began = Date.now();
+  const stallMs = options.drainTimeoutSeconds * 1000 + INVOICE_EXPIRES_IN_SECONDS * 1000;
+  const giveUpAt = began + Math.max(stallMs, (options.drainMaxMinutes ?? options.minutes) * 60_000);
   let busy: string[] = [];
+  let progress = '';
+  let movedAt = began;
   await sleep((options.confirmations + 2) * 1000);
-  try {
-    await waitFor(
-      async () => {
-        busy = await inFlight(stack, await provider.getBlockNumber(), options.confirmations + 5);
-        if (!busy.length) busy = await undelivered(stack, webhooks);
-        return busy.length === 0;
-      },
-      'Settle to drain',
-      options.drainTimeoutSeconds * 1000 + INVOICE_EXPIRES_IN_SECONDS * 1000,
-    );
-  } catch (err) {
-    log(`drain incomplete, still in flight: ${busy.join('; ')}`);
-    throw err;
+  for (;;) {
+    try {
+      busy = await inFlight(stack, await provider.getBlockNumber(), options.confirmations + 5);
+      if (!busy.length) busy = await undelivered(stack, webhooks);
+      if (!busy.length) return Math.round((Date.now() - began) / 1000);
+    } catch {
+      // a database or node hiccup right after the chaos: ask again
+    }
+    const now = `${busy.join(';')}|${webhooks.length}`;
+    if (now !== progress) [progress, movedAt] = [now, Date.now()];
+    if (Date.now() - movedAt > stallMs || Date.now() > giveUpAt) {
+      log(`drain incomplete after ${Math.round((Date.now() - began) / 1000)} s, still in flight: ${busy.join('; ')}`);
+      return Math.round((Date.now() - began) / 1000);
+    }
+    await sleep(1000);
   }
 }
 
@@ -240,6 +250,7 @@ function summarize(
   traffic: TrafficStats,
   chaos: ChaosStats,
   rpcStats: unknown,
+  drainSeconds: number,
 ): string {
   const c = oracle.counts;
   const kills = Object.entries(chaos.kills)
@@ -271,6 +282,7 @@ function summarize(
     `reincluded=${chaos.reincluded}`,
     `dropped=${chaos.droppedByReorg}`,
     `kills=${kills || 'none'}`,
+    `drain_s=${drainSeconds}`,
     ...(rpc?.requests ? [`rpc_requests=${rpc.requests}`] : []),
     `seed=${options.seed}`,
     `minutes=${options.minutes}`,
