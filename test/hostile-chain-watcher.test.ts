@@ -50,11 +50,14 @@ describe('chain watcher behind a hostile RPC', () => {
   });
 
   test('when half the answers come from a backend up to two blocks behind, with errors and a getLogs range cap, then no payment is lost', async () => {
-    stack.rpc!.setFaults({ lagProbability: 0.5, maxLag: 2, logsLagProbability: 0.3, errorRate: 0.05, maxLogsRange: 3 });
+    // One HTTP request in five fails: the watcher follows the head in few (batched) requests, and at
+    // 5 % a run of six blocks could pass without a single error, proving nothing about them.
+    stack.rpc!.setFaults({ lagProbability: 0.5, maxLag: 2, logsLagProbability: 0.3, errorRate: 0.2, maxLogsRange: 3 });
     const ids = await payOnePerBlock(6);
     await expectAllPaidOnce(ids);
     const stats = stack.rpc!.stats();
     expect(stats.lagged).toBeGreaterThan(0);
+    console.log(`hostile RPC: ${JSON.stringify(stats)}`);
     expect(stats.http429 + stats.http5xx + stats.limitExceeded).toBeGreaterThan(0);
     stack.rpc!.setFaults({ lagProbability: 0, logsLagProbability: 0, errorRate: 0, maxLogsRange: 0 });
   });
