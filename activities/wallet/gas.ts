@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseEther } from 'ethers';
+import { type JsonRpcProvider, parseEther } from 'ethers';
 import type { Pool } from 'pg';
+import type { NetworkConfig } from '../../domain/networks';
 import type { SignedTxSummary } from '../../domain/withdrawals';
 import type { ChainProviders } from '../chain/providers';
 import type { TxRequest } from '../signing/transactions';
@@ -44,7 +45,7 @@ export function createGasActivities(
     const network = chains.network(input.network);
     const provider = chains.get(input.network);
     const hot = await ensureHotAddress(pool, wallet, input.merchantId, input.livemode, input.network);
-    if (!network.livemode) return refillFromFaucet(input, hot);
+    if (!network.livemode) return refillFromFaucet(input, network, provider, hot);
     const balance = await provider.getBalance(hot);
     if (balance === 0n)
       throw ApplicationFailure.retryable(
@@ -61,9 +62,12 @@ export function createGasActivities(
    * take it would leave the ledger holding coin the chain does not. Refills an earlier attempt sent
    * (before a crash or a timeout) are settled first, even when the address no longer needs gas.
    */
-  async function refillFromFaucet(input: { network: string; merchantId: string; livemode: boolean }, hot: string) {
-    const network = chains.network(input.network);
-    const provider = chains.get(input.network);
+  async function refillFromFaucet(
+    input: { merchantId: string; livemode: boolean },
+    network: NetworkConfig,
+    provider: JsonRpcProvider,
+    hot: string,
+  ) {
     const target = { network: network.id, to: hot, confirmations: network.confirmations };
     const deadline = Date.now() + REFILL_WAIT_MS;
     for (let sent = 0; ;) {

@@ -195,6 +195,7 @@ async function drain(
 ): Promise<number> {
   const provider = stack.chain.provider;
   const began = Date.now();
+  const elapsed = () => Math.round((Date.now() - began) / 1000);
   const stallMs = options.drainTimeoutSeconds * 1000 + INVOICE_EXPIRES_IN_SECONDS * 1000;
   const giveUpAt = began + Math.max(stallMs, (options.drainMaxMinutes ?? options.minutes) * 60_000);
   let busy: string[] = [];
@@ -205,15 +206,15 @@ async function drain(
     try {
       busy = await inFlight(stack, await provider.getBlockNumber(), options.confirmations + 5);
       if (!busy.length) busy = await undelivered(stack, webhooks);
-      if (!busy.length) return Math.round((Date.now() - began) / 1000);
+      if (!busy.length) return elapsed();
     } catch {
       // a database or node hiccup right after the chaos: ask again
     }
     const now = `${busy.join(';')}|${webhooks.length}`;
     if (now !== progress) [progress, movedAt] = [now, Date.now()];
     if (Date.now() - movedAt > stallMs || Date.now() > giveUpAt) {
-      log(`drain incomplete after ${Math.round((Date.now() - began) / 1000)} s, still in flight: ${busy.join('; ')}`);
-      return Math.round((Date.now() - began) / 1000);
+      log(`drain incomplete after ${elapsed()} s, still in flight: ${busy.join('; ')}`);
+      return elapsed();
     }
     await sleep(1000);
   }
