@@ -163,11 +163,20 @@ test('when one worker is SIGKILLed during the walkthrough, then every deposit is
   const connection = await Connection.connect({ address: stack.temporalAddress });
   try {
     const client = new Client({ connection, namespace: stack.namespace });
-    const watchers = [];
-    for await (const w of client.workflow.list({
-      query: `WorkflowType = 'chainWatcherWorkflow' AND ExecutionStatus = 'Running' AND SettleNetwork = 'local'`,
-    }))
-      watchers.push(w.workflowId);
+    // The watcher continues as new every few seconds; between one run closing and the next being
+    // indexed, visibility lists none, so ask until it lists some, then require exactly one.
+    const watchers = await eventually(
+      async () => {
+        const running: string[] = [];
+        for await (const w of client.workflow.list({
+          query: `WorkflowType = 'chainWatcherWorkflow' AND ExecutionStatus = 'Running' AND SettleNetwork = 'local'`,
+        }))
+          running.push(w.workflowId);
+        return running.length ? running : undefined;
+      },
+      'a running chain watcher in visibility',
+      30_000,
+    );
     expect(watchers).toEqual(['chain-watcher-local']);
   } finally {
     await connection.close();
