@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { depositUpdatedSignal, invoiceSnapshotQuery } from '../domain/messages';
 import { type DepositUpdate, workflowIds } from '../domain/payments';
 import { startTimeSkippingServer } from './harness/dev-server';
@@ -118,5 +120,29 @@ describe('invoice lifecycle (time-skipping)', () => {
     // The environment's own client lets time skip while it awaits the result.
     const final = await env.client.workflow.getHandle(workflowIds.invoice(id)).result();
     expect(final.status).toBe('expired');
+  });
+
+  test('when the task that fires the expiry timer reads a clock from before expiry, then the invoice still expires', async () => {
+    const { handle } = await newInvoice('3', 60);
+    await env.sleep('2 minutes');
+    await statusBecomes(handle, 'expired');
+    const history = await handle.fetchHistory();
+    const events = history.events!;
+    // A worker that had just restarted once ran the expiry task with the previous task's timestamp
+    // (soak, 1 invoice of 1,617). Give the history that clock and replay it: the code must make
+    // the decisions the real run made, expiring, not arming the expiry timer again.
+    const fired = events.findIndex((e) => e.timerFiredEventAttributes);
+    const started = (from: number, step: number) => {
+      for (let i = from; i >= 0 && i < events.length; i += step)
+        if (events[i].workflowTaskStartedEventAttributes) return events[i];
+      throw new Error('no workflow task around the expiry timer');
+    };
+    const expiryTask = started(fired, 1);
+    const taskBefore = started(fired, -1);
+    expect(Number(expiryTask.eventTime!.seconds)).toBeGreaterThan(Number(taskBefore.eventTime!.seconds));
+    expiryTask.eventTime = taskBefore.eventTime;
+
+    const bundle = { code: readFileSync(process.env.SETTLE_TEST_WORKFLOW_BUNDLE!, 'utf8') };
+    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, handle.workflowId)).resolves.toBeUndefined();
   });
 });

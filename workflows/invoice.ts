@@ -99,31 +99,40 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnaps
 
   // Set while the invoice is past expiry but the watcher has not yet read the chain up to it.
   let waitingForChain = false;
+  // A timer that fired proves its deadline passed, whatever the task's clock says. A worker that
+  // had just restarted once ran the task that fired the expiry timer with the previous task's
+  // timestamp, armed the same timer again, and that history could never be replayed. With the
+  // timer's deadline as a floor the decision holds under any clock; when the clock is right (the
+  // task starts after the timer fired) the floor is below it and changes nothing.
+  let firedDeadline = 0;
+  const now = () => Math.max(Date.now(), firedDeadline);
   for (;;) {
     // Past expiry a pending invoice is only waiting for deposits already in flight: wake on those.
     // Past the monitoring window only in-flight deposits keep it open, so it waits for them alone.
     const deadline =
-      state.status === 'pending' && Date.now() < expiresAt
+      state.status === 'pending' && now() < expiresAt
         ? expiresAt
         : waitingForChain
-          ? Math.min(Date.now() + CHAIN_POLL_MS, monitorUntil)
+          ? Math.min(now() + CHAIN_POLL_MS, monitorUntil)
           : monitorUntil;
     // A pass that starts with a transition already due (the worker was down or slow past expiry)
     // makes it now: past expiry the deadline above is the end of the monitoring window.
     // Only an expired invoice asks for the patch, so the marker is recorded where it changes something.
     const rules = () => ({ underpaidAfterExpiry: state.status === 'expired' && patched(PATCH_UNDERPAID_AFTER_EXPIRY) });
-    const due = !waitingForChain && patched(PATCH_DUE_BEFORE_WAITING) && evaluate(state, new Date(), rules()).events.length > 0;
+    const due =
+      !waitingForChain && patched(PATCH_DUE_BEFORE_WAITING) && evaluate(state, new Date(now()), rules()).events.length > 0;
     if (!due) {
-      if (Date.now() < deadline) await condition(() => inbox.length > 0, deadline - Date.now());
-      else await condition(() => inbox.length > 0);
+      if (now() < deadline) {
+        if (!(await condition(() => inbox.length > 0, deadline - now()))) firedDeadline = Math.max(firedDeadline, deadline);
+      } else await condition(() => inbox.length > 0);
     }
     const before = state.version;
     for (const update of inbox.splice(0)) state = applyDepositUpdate(state, update);
-    let { snapshot, events } = evaluate(state, new Date(), rules());
+    let { snapshot, events } = evaluate(state, new Date(now()), rules());
     const expiring = snapshot.status === 'expired' || snapshot.status === 'underpaid';
     // A payment mined before expiry may not be read yet (a watcher behind, a node down): expire
     // only once the chain up to the expiry has been read, or the monitoring window is over.
-    if (expiring && state.status === 'pending' && Date.now() < monitorUntil && patched(PATCH_EXPIRY_WAITS_FOR_CHAIN)) {
+    if (expiring && state.status === 'pending' && now() < monitorUntil && patched(PATCH_EXPIRY_WAITS_FOR_CHAIN)) {
       waitingForChain = !(await chainScannedPast({
         network: state.network,
         at: state.expiresAt,
@@ -139,6 +148,6 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnaps
       await saveInvoice(state);
       for (const type of events) await emit(type);
     }
-    if (Date.now() >= monitorUntil && !hasDepositsInFlight(state) && inbox.length === 0) return state;
+    if (now() >= monitorUntil && !hasDepositsInFlight(state) && inbox.length === 0) return state;
   }
 }
