@@ -133,8 +133,9 @@ describe('invoice lifecycle (time-skipping)', () => {
     // the decisions the real run made, expiring, not arming the expiry timer again.
     const fired = events.findIndex((e) => e.timerFiredEventAttributes);
     const started = (from: number, step: number) => {
-      for (let i = from; i >= 0 && i < events.length; i += step)
-        if (events[i].workflowTaskStartedEventAttributes) return events[i];
+      for (let i = from; i >= 0 && i < events.length; i += step) {
+        if (events[i]!.workflowTaskStartedEventAttributes) return events[i]!;
+      }
       throw new Error('no workflow task around the expiry timer');
     };
     const expiryTask = started(fired, 1);

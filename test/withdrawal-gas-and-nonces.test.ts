@@ -1,8 +1,11 @@
 import { NativeConnection } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { toQuantity, Wallet } from 'ethers';
 import { ChainProviders } from '../activities/chain/providers';
 import { createPool } from '../activities/db/pool';
+import { NetworkRegistry } from '../domain/networks';
 import { createTransactionActivities } from '../activities/signing/transactions';
 import { signerKey } from '../activities/signing/signer-keys';
 import { HdWallet } from '../activities/wallet/hd-wallet';
@@ -236,6 +239,41 @@ describe('withdrawal gas and nonces', () => {
     SLOW,
   );
 
+  test('when the nonce is read from a backend ahead of the one that answers receipts, then a mined transfer is never called taken', async () => {
+    const m = await stack.merchant();
+    const signer = { merchantId: m.id, livemode: false, index: 0 };
+    const wallet = new HdWallet(stack.seed);
+    const hot = (await signerKey(stack.pool, wallet, signer)).address;
+    await (await faucet().sendTransaction({ to: hot, value: units('1') })).wait();
+    // A load-balanced endpoint: every answer from the node, except receipts, which come from a
+    // backend one block behind (the network needs two confirmations, so it is never further).
+    const behind = await receiptsOneBlockBehind(stack.chain.rpcUrl);
+    const lagging = new ChainProviders(
+      new NetworkRegistry({
+        ...stack.registry.config,
+        networks: stack.registry.config.networks.map((n) => (n.id === 'local' ? { ...n, rpcUrls: [behind.url] } : n)),
+      }),
+    );
+    mining = false;
+    try {
+      const tx = createTransactionActivities(stack.pool, lagging, wallet);
+      const signed = await tx.signTransaction({ purpose: `test:${m.id}:lagging`, network: 'local', signer, to: hot, value: '1' });
+      await tx.broadcastTransaction(signed.purpose);
+      const receipt = await stack.chain.provider.waitForTransaction(signed.hash);
+      expect(await stack.chain.provider.getBlockNumber()).toBe(receipt!.blockNumber); // the premise: mined in the newest block
+      expect(await stack.chain.provider.getTransactionCount(hot)).toBe(signed.nonce + 1);
+
+      const seenBehind = await tx.diagnoseTransaction(signed.purpose);
+      expect(seenBehind).toMatchObject({ mined: false, reason: 'waiting' });
+      await stack.mine(1);
+      expect(await tx.diagnoseTransaction(signed.purpose)).toEqual({ mined: true });
+    } finally {
+      mining = true;
+      lagging.destroy();
+      await behind.close();
+    }
+  });
+
   test(
     'when two workers send withdrawals of one merchant after a transaction left its hot address outside Settle, then each is exactly one transfer and no nonce is used twice',
     async () => {
@@ -405,3 +443,38 @@ describe('withdrawal gas and nonces', () => {
     expect(BigInt(signed.maxGasCost!)).toBeLessThanOrEqual(cap);
   });
 });
+
+/** A JSON-RPC front for `upstream` that answers null for a receipt whose block is the newest. */
+async function receiptsOneBlockBehind(upstream: string) {
+  const call = async (method: string, params: unknown) =>
+    (await (
+      await fetch(upstream, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      })
+    ).json()) as { result?: { blockNumber?: string } | string | null };
+  const answer = async (req: { id: unknown; method: string; params: unknown }) => {
+    const res = await call(req.method, req.params);
+    if (req.method === 'eth_getTransactionReceipt' && res.result && typeof res.result === 'object') {
+      const head = Number((await call('eth_blockNumber', [])).result);
+      if (Number(res.result.blockNumber) > head - 1) return { ...res, id: req.id, result: null };
+    }
+    return { ...res, id: req.id };
+  };
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', async () => {
+      const parsed = JSON.parse(body);
+      const out = Array.isArray(parsed) ? await Promise.all(parsed.map(answer)) : await answer(parsed);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(out));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -261,13 +261,24 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
     const last = rows[rows.length - 1];
     if (!last) throw ApplicationFailure.nonRetryable(`no signed transaction for ${purpose}`, 'UnknownPurpose');
     const provider = chains.get(last.network);
-    const [chainNonce, balance] = await Promise.all([
+    const [chainNonce, balance, head] = await Promise.all([
       provider.getTransactionCount(last.from_address, 'latest'),
       provider.getBalance(last.from_address),
+      provider.getBlockNumber(),
     ]);
     // Read after the nonce: an attempt mined in between is seen here, not mistaken for a lost nonce.
     if (await minedAttempt(provider, rows)) return { mined: true };
     const nonce = Number(last.nonce);
+    // "Taken" ends the transaction for good, so one read is not proof: behind a load balancer the
+    // nonce can come from a backend that has our attempt's block and the receipt from one that has
+    // not (a soak lost a top-up's gas that way), and a reorg can still drop the block. Taken means
+    // spent at a block the network's confirmations deep, with still no receipt for any attempt.
+    let taken = false;
+    if (chainNonce > nonce) {
+      const final = Math.max(0, head - chains.network(last.network).confirmations + 1);
+      taken = (await provider.getTransactionCount(last.from_address, final)) > nonce;
+      if (await minedAttempt(provider, rows)) return { mined: true };
+    }
     // Everything the sender still has to pay for, from its next nonce on chain up to this one.
     const queued = await pool.query<{ raw: string }>(
       `SELECT DISTINCT ON (nonce) raw FROM signed_transactions
@@ -279,7 +290,9 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
       .reduce((sum, tx) => sum + tx.gasLimit * (tx.maxFeePerGas ?? tx.gasPrice ?? 0n) + tx.value, 0n);
     const reason: StuckReason =
       chainNonce > nonce
-        ? StuckReason.nonceTaken
+        ? taken
+          ? StuckReason.nonceTaken
+          : StuckReason.waiting
         : balance < required
           ? StuckReason.unfunded
           : chainNonce < nonce
