@@ -14,6 +14,7 @@ import type { DepositUpdate, InvoiceInput, InvoiceSnapshot } from '../domain/pay
 import { invoiceObject } from '../domain/serialize';
 import { SA } from '../domain/search-attributes';
 import { applyDepositUpdate, evaluate, hasDepositsInFlight } from './invoice-state';
+import { timerClock } from './timer-clock';
 
 const { allocateAddress, saveInvoice, publishEvent, chainScannedPast } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -99,13 +100,9 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnaps
 
   // Set while the invoice is past expiry but the watcher has not yet read the chain up to it.
   let waitingForChain = false;
-  // A timer that fired proves its deadline passed, whatever the task's clock says. A worker that
-  // had just restarted once ran the task that fired the expiry timer with the previous task's
-  // timestamp, armed the same timer again, and that history could never be replayed. With the
-  // timer's deadline as a floor the decision holds under any clock; when the clock is right (the
-  // task starts after the timer fired) the floor is below it and changes nothing.
-  let firedDeadline = 0;
-  const now = () => Math.max(Date.now(), firedDeadline);
+  // Decisions against deadlines read a clock that a fired timer has moved past its deadline.
+  const clock = timerClock();
+  const now = clock.now;
   for (;;) {
     // Past expiry a pending invoice is only waiting for deposits already in flight: wake on those.
     // Past the monitoring window only in-flight deposits keep it open, so it waits for them alone.
@@ -123,7 +120,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnaps
       !waitingForChain && patched(PATCH_DUE_BEFORE_WAITING) && evaluate(state, new Date(now()), rules()).events.length > 0;
     if (!due) {
       if (now() < deadline) {
-        if (!(await condition(() => inbox.length > 0, deadline - now()))) firedDeadline = Math.max(firedDeadline, deadline);
+        if (!(await condition(() => inbox.length > 0, deadline - now()))) clock.fired(deadline);
       } else await condition(() => inbox.length > 0);
     }
     const before = state.version;

@@ -2,6 +2,7 @@ import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { SignerRef } from '../activities/signing/signer-keys';
 import type { TxDiagnosis, TxStatus, WithdrawalInput } from '../domain/withdrawals';
+import { timerClock } from './timer-clock';
 
 const { recordGasSpent, reportStuckTransaction } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -63,7 +64,13 @@ export async function sendTransaction(req: SendRequest): Promise<SendOutcome> {
   const { purpose, signer, confirmations, withdrawal: w } = req;
   if (req.bounded) await broadcastOnce(purpose);
   else await broadcastTransaction(purpose);
-  let pendingSince = Date.now();
+  const clock = timerClock();
+  const pause = async (ms: number) => {
+    const due = clock.now() + ms;
+    await sleep(ms);
+    clock.fired(due);
+  };
+  let pendingSince = clock.now();
   let interval = w.blockTimeMs;
   let reported = false;
   for (;;) {
@@ -74,13 +81,13 @@ export async function sendTransaction(req: SendRequest): Promise<SendOutcome> {
         await recordGasSpent({ purpose, withdrawal: w, nativeSymbol: w.nativeSymbol, gasCost: s.gasCost });
         return s;
       }
-      await sleep(Math.max(confirmations - s.confirmations, 1) * w.blockTimeMs);
+      await pause(Math.max(confirmations - s.confirmations, 1) * w.blockTimeMs);
       continue;
     }
     if (req.bounded && historyFull()) return { mined: false, reason: 'history' };
-    if (Date.now() - pendingSince >= w.stuckAfterMs) {
+    if (clock.now() - pendingSince >= w.stuckAfterMs) {
       const replaced = await replaceTransaction({ purpose, signer });
-      pendingSince = Date.now();
+      pendingSince = clock.now();
       if (req.bounded && replaced.attempt === s.attempts - 1) {
         // Not repriced: it offers what blocks ask, so more fee would not help. Ask the chain why.
         const d = await diagnoseTransaction(purpose);
@@ -91,7 +98,7 @@ export async function sendTransaction(req: SendRequest): Promise<SendOutcome> {
         }
       }
     }
-    await sleep(interval);
+    await pause(interval);
     if (req.bounded) interval = Math.min(interval * 2, Math.max(MAX_CHECK_INTERVAL_MS, w.blockTimeMs));
   }
 }
