@@ -77,6 +77,8 @@ export async function checkAgainstChain(input: OracleInput): Promise<OracleResul
   const nativeTransfers: ChainTransfer[] = [];
   const eth = new Map<string, { faucetIn: bigint; gasPaid: bigint; sentOut: bigint; receivedOther: bigint }>();
   const ethOf = (m: string) => eth.get(m) ?? eth.set(m, { faucetIn: 0n, gasPaid: 0n, sentOut: 0n, receivedOther: 0n }).get(m)!;
+  // Each merchant's transactions and their gas, to name the ones whose gas is not booked.
+  const gasTxs = new Map<string, Array<{ hash: string; cost: bigint }>>();
   for (let n = 0; n <= head; n++) {
     const block = await canonicalBlock(provider, n);
     timestamps.set(n, block.timestamp);
@@ -88,6 +90,10 @@ export async function checkAgainstChain(input: OracleInput): Promise<OracleResul
       if (fromMerchant) {
         const receipt = (await provider.getTransactionReceipt(tx.hash))!;
         ethOf(fromMerchant).gasPaid += receipt.gasUsed * receipt.gasPrice;
+        (gasTxs.get(fromMerchant) ?? gasTxs.set(fromMerchant, []).get(fromMerchant)!).push({
+          hash: tx.hash.toLowerCase(),
+          cost: receipt.gasUsed * receipt.gasPrice,
+        });
         if (receipt.status === 1 && tx.value > 0n && toMerchant !== fromMerchant) ethOf(fromMerchant).sentOut += tx.value;
       }
       if (!toMerchant || tx.value === 0n || fromMerchant === toMerchant) continue;
@@ -196,7 +202,7 @@ export async function checkAgainstChain(input: OracleInput): Promise<OracleResul
   );
   for (const r of unbalanced.rows) flag('unbalanced', `posting ${r.txn_id as string}`);
 
-  await checkBalances(input, owners, tokenBalance, eth, flag);
+  await checkBalances(input, owners, tokenBalance, eth, gasTxs, flag);
   await checkInvoices(input, pool, payments, safeHead, flag, counts);
   await checkEvents(input, pool, flag, counts);
 
@@ -216,6 +222,7 @@ async function checkBalances(
   owners: Map<string, Owner>,
   tokenBalance: Map<string, bigint>,
   eth: Map<string, { faucetIn: bigint; gasPaid: bigint; sentOut: bigint; receivedOther: bigint }>,
+  gasTxs: Map<string, Array<{ hash: string; cost: bigint }>>,
   flag: (kind: string, detail: string) => void,
 ): Promise<void> {
   const ledger = await input.pool.query<{ merchant_id: string; currency: string; account: string; sum: string }>(
@@ -256,9 +263,25 @@ async function checkBalances(
     if (funded !== e.faucetIn || gasLeft !== e.faucetIn - e.gasPaid)
       flag(
         'gas_mismatch',
-        `${m.id}: funding booked ${funded} (faucet sent ${e.faucetIn}), gas account ${gasLeft} (expected ${e.faucetIn - e.gasPaid})`,
+        `${m.id}: funding booked ${funded} (faucet sent ${e.faucetIn}), gas account ${gasLeft} (expected ${e.faucetIn - e.gasPaid})${await unbookedGas(input.pool, gasTxs.get(m.id) ?? [])}`,
       );
   }
+}
+
+/** Names the transactions whose gas the chain charged and the ledger did not book as that much. */
+async function unbookedGas(pool: Pool, txs: Array<{ hash: string; cost: bigint }>): Promise<string> {
+  const booked = await pool.query<{ tx_hash: string; purpose: string; booked: string | null }>(
+    `SELECT s.tx_hash, s.purpose,
+       (SELECT sum(-amount)::text FROM ledger_entries l WHERE l.txn_id = 'gas:' || s.purpose AND l.account = $2) AS booked
+     FROM signed_transactions s WHERE s.tx_hash = ANY($1)`,
+    [txs.map((t) => t.hash), Account.gas],
+  );
+  const byHash = new Map(booked.rows.map((r) => [r.tx_hash.toLowerCase(), r]));
+  const off = txs
+    .map((t) => ({ ...t, row: byHash.get(t.hash) }))
+    .filter((t) => t.row?.booked == null || BigInt(t.row.booked) !== t.cost)
+    .map((t) => `${t.hash} (${t.row?.purpose ?? 'not signed by Settle'}) paid ${t.cost}, booked ${t.row?.booked ?? 0}`);
+  return off.length ? `; unbooked: ${off.slice(0, 5).join(', ')}${off.length > 5 ? ` and ${off.length - 5} more` : ''}` : '';
 }
 
 /** Each invoice's final status follows from the transfers to its address and their block timestamps. */
