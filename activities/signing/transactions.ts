@@ -271,8 +271,9 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
     const nonce = Number(last.nonce);
     // "Taken" ends the transaction for good, so one read is not proof: behind a load balancer the
     // nonce can come from a backend that has our attempt's block and the receipt from one that has
-    // not (a soak lost a top-up's gas that way), and a reorg can still drop the block. Taken means
-    // spent at a block the network's confirmations deep, with still no receipt for any attempt.
+    // not (a sweep whose top-up was judged so would leave that top-up's gas unbooked), and a reorg
+    // can still drop the block. Taken means spent at a block the network's confirmations deep,
+    // with still no receipt for any attempt.
     let taken = false;
     if (chainNonce > nonce) {
       const final = Math.max(0, head - chains.network(last.network).confirmations + 1);
