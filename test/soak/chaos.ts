@@ -53,13 +53,28 @@ export async function reorgAtRandom(
     try {
       await reorgOnce(provider, rng, rng.int(1, maxDepth), stats);
     } catch {
-      // A block was mined between reading the branch and replacing it: its transactions no longer fit.
+      // Anvil refused the branch (its transactions no longer fit): this moment has no reorg.
       stats.reorgErrors++;
     }
   });
 }
 
+/**
+ * Anvil's interval miner is paused while a branch is read and replaced: a block it mined during
+ * `anvil_reorg` once left the node without a block at one height below its head (a 30-minute soak:
+ * no block 984 by number, for good), which no real node does and which held a deposit there forever.
+ */
 async function reorgOnce(provider: JsonRpcProvider, rng: Rng, depth: number, stats: ChaosStats): Promise<void> {
+  const interval = Number(await provider.send('anvil_getIntervalMining', []));
+  await provider.send('evm_setIntervalMining', [0]);
+  try {
+    await replaceBranch(provider, rng, depth, stats);
+  } finally {
+    await provider.send('evm_setIntervalMining', [interval]);
+  }
+}
+
+async function replaceBranch(provider: JsonRpcProvider, rng: Rng, depth: number, stats: ChaosStats): Promise<void> {
   const head = await provider.getBlockNumber();
   const removed: Array<{ hash: string; from: string }> = [];
   for (let n = head - depth + 1; n <= head; n++) {

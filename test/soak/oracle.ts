@@ -383,10 +383,16 @@ async function checkEvents(
  * still mining a block (seen once at the end of a 30-minute soak): ask again, briefly.
  */
 async function canonicalBlock(provider: JsonRpcProvider, n: number) {
-  for (let attempt = 0; attempt < 50; attempt++) {
+  for (let attempt = 0; attempt < 10; attempt++) {
     const block = await provider.getBlock(n, true);
     if (block) return block;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`the node has no block ${n} below its head`);
+  // No block by number below the head (an Anvil reorg once left such a hole): the canonical block
+  // at that height is still the parent of the one above it.
+  if (n >= (await provider.getBlockNumber())) throw new Error(`the node has no block ${n} at its head`);
+  const above = await canonicalBlock(provider, n + 1);
+  const block = await provider.getBlock(above.parentHash, true);
+  if (!block) throw new Error(`the node has no block ${n} below its head, not even by its child's parent hash`);
+  return block;
 }
