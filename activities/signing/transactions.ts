@@ -261,10 +261,9 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
     const last = rows[rows.length - 1];
     if (!last) throw ApplicationFailure.nonRetryable(`no signed transaction for ${purpose}`, 'UnknownPurpose');
     const provider = chains.get(last.network);
-    const [chainNonce, balance, head] = await Promise.all([
+    const [chainNonce, balance] = await Promise.all([
       provider.getTransactionCount(last.from_address, 'latest'),
       provider.getBalance(last.from_address),
-      provider.getBlockNumber(),
     ]);
     // Read after the nonce: an attempt mined in between is seen here, not mistaken for a lost nonce.
     if (await minedAttempt(provider, rows)) return { mined: true };
@@ -276,7 +275,7 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
     // with still no receipt for any attempt.
     let taken = false;
     if (chainNonce > nonce) {
-      const final = Math.max(0, head - chains.network(last.network).confirmations + 1);
+      const final = Math.max(0, (await provider.getBlockNumber()) - chains.network(last.network).confirmations + 1);
       taken = (await provider.getTransactionCount(last.from_address, final)) > nonce;
       if (await minedAttempt(provider, rows)) return { mined: true };
     }

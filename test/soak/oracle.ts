@@ -89,11 +89,9 @@ export async function checkAgainstChain(input: OracleInput): Promise<OracleResul
       const toMerchant = merchantOf(to);
       if (fromMerchant) {
         const receipt = (await provider.getTransactionReceipt(tx.hash))!;
-        ethOf(fromMerchant).gasPaid += receipt.gasUsed * receipt.gasPrice;
-        (gasTxs.get(fromMerchant) ?? gasTxs.set(fromMerchant, []).get(fromMerchant)!).push({
-          hash: tx.hash.toLowerCase(),
-          cost: receipt.gasUsed * receipt.gasPrice,
-        });
+        const cost = receipt.gasUsed * receipt.gasPrice;
+        ethOf(fromMerchant).gasPaid += cost;
+        (gasTxs.get(fromMerchant) ?? gasTxs.set(fromMerchant, []).get(fromMerchant)!).push({ hash: tx.hash.toLowerCase(), cost });
         if (receipt.status === 1 && tx.value > 0n && toMerchant !== fromMerchant) ethOf(fromMerchant).sentOut += tx.value;
       }
       if (!toMerchant || tx.value === 0n || fromMerchant === toMerchant) continue;
