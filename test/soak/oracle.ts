@@ -362,7 +362,8 @@ async function checkEvents(
   const byObject = new Map<string, Map<string, number>>();
   for (const e of events.rows) {
     const types = byObject.get(e.object_id) ?? byObject.set(e.object_id, new Map()).get(e.object_id)!;
-    types.set(e.type, (types.get(e.type) ?? 0) + 1);
+    const transition = transitionOf(e);
+    types.set(transition, (types.get(transition) ?? 0) + 1);
   }
   for (const [object, types] of byObject) {
     const lives =
@@ -374,6 +375,17 @@ async function checkEvents(
       if (n > limit) flag('duplicate_transition', `${object} has ${n} ${type} events`);
     }
   }
+}
+
+/**
+ * What one event id stands for. A withdrawal is stuck once per transaction and reason (a sweep
+ * unfunded, then its transfer underpriced, are two spells the operator must hear of), so a stuck
+ * event's transition is named by the transaction's purpose and the reason its body carries.
+ */
+function transitionOf(e: { type: string; body: string }): string {
+  if (e.type !== 'withdrawal.stuck') return e.type;
+  const data = (JSON.parse(e.body) as { data: { stuck_reason?: string; stuck_transaction?: { purpose?: string } } }).data;
+  return `${e.type} (${data.stuck_transaction?.purpose}: ${data.stuck_reason})`;
 }
 
 /**
