@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { type z } from 'zod';
+import { isDependencyUnavailable } from './unavailable';
 
 export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'idempotency_error' | 'api_error';
 
@@ -62,7 +63,7 @@ export const notFoundRoute: RequestHandler = (req, _res, next) =>
 
 /** Maps every error to a JSON body; only genuinely unexpected errors become a 500, and they are logged. */
 export const errorMiddleware: ErrorRequestHandler = (err, _req, res, _next) => {
-  const log = res.locals.log as { error(obj: object, msg: string): void } | undefined;
+  const log = res.locals.log as { error(obj: object, msg: string): void; warn(obj: object, msg: string): void } | undefined;
   let e: ApiError;
   if (err instanceof ApiError) e = err;
   else if (err?.type === 'entity.parse.failed') e = ApiError.invalid('invalid_json', 'Request body is not valid JSON');
@@ -72,7 +73,16 @@ export const errorMiddleware: ErrorRequestHandler = (err, _req, res, _next) => {
     e = new ApiError(415, 'invalid_request_error', 'unsupported_encoding', 'Unsupported body encoding');
   else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500)
     e = new ApiError(err.status, 'invalid_request_error', 'invalid_request', String(err.message ?? 'Bad request'));
-  else {
+  else if (isDependencyUnavailable(err)) {
+    if (log) log.warn({ err }, 'a dependency is unavailable');
+    res.set('Retry-After', '1');
+    e = new ApiError(
+      503,
+      'api_error',
+      'service_unavailable',
+      'A part of the service is briefly unavailable; retry the request (with the same Idempotency-Key)',
+    );
+  } else {
     if (log) log.error({ err }, 'unexpected API error');
     else console.error('unexpected API error', err);
     e = new ApiError(500, 'api_error', 'internal_error', 'Something went wrong on our side; the request can be retried');

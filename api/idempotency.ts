@@ -11,6 +11,13 @@ export const IDEMPOTENCY_WINDOW_HOURS = 24;
 const MAX_KEY_LENGTH = 255;
 /** A request that holds a key this long without answering is presumed dead; another may take over. */
 const LOCK_SECONDS = 60;
+/**
+ * A retry waiting on its first attempt asks again after 50 ms, then less and less often. At a
+ * fixed 50 ms, in the 30-minute soak, clients retrying slow creates kept the API's ten database
+ * connections busy with these two queries alone, and every other request queued behind them.
+ */
+const FIRST_WAIT_MS = 50;
+const MAX_WAIT_MS = 500;
 
 interface IdempotentSnapshot {
   merchantId: string;
@@ -100,7 +107,12 @@ export function idempotent(deps: ApiDeps, operation: string): RequestHandler {
 
     // A concurrent first request answers within its own workflow wait; a little longer covers it.
     const deadline = Date.now() + workflowWaitMs(deps) + 5_000;
-    for (;;) {
+    // A client that timed out and retried has left this request waiting on its first attempt; once it
+    // is gone nobody reads the answer, so the wait stops (the first attempt still finishes its work).
+    let clientGone = false;
+    res.once('close', () => (clientGone = true));
+    for (let pause = FIRST_WAIT_MS; ; pause = Math.min(pause * 2, MAX_WAIT_MS)) {
+      if (clientGone) return;
       if (await claim(pool, scope, fingerprint)) break;
       const stored = await read(pool, scope);
       if (!stored) continue; // released by a failed first request: claim it
@@ -123,7 +135,7 @@ export function idempotent(deps: ApiDeps, operation: string): RequestHandler {
           'Idempotency-Key',
         );
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, pause));
     }
 
     const release = () =>

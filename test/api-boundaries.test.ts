@@ -1,5 +1,6 @@
-import { request, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Pool } from 'pg';
 import { createApiKey, rotateApiKey } from '../activities/db/merchants';
 import { createApp } from '../api/app';
 import { API_ROUTERS } from '../api/routers';
@@ -88,6 +89,44 @@ describe('API boundaries', () => {
     expect(expired.body.error.code).toBe('api_key_expired');
     expect((await stack.api('GET', '/v1/invoices', rotated.key)).status).toBe(200);
     await expect(rotateApiKey(stack.pool, old.id, new Date())).rejects.toThrow(/no active key/);
+  });
+
+  test('when the database is out of reach, then a request is a 503 service_unavailable with Retry-After, not a 500', async () => {
+    // An API process whose PostgreSQL is down: nothing listens on its port.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const pool = new Pool({ connectionString: `postgres://settle:settle@127.0.0.1:${port}/settle`, max: 1 });
+    const app = createApp(
+      { pool, temporal: stack.client, registry: stack.registry, taskQueue: stack.taskQueue, monitorWindowSeconds: 60 },
+      { extraRouters: API_ROUTERS },
+    );
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const res = await fetch(`${url}/v1/invoices`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key, 'idempotency-key': 'db-down' },
+        body: JSON.stringify({ amount: '5' }),
+      });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(await res.json()).toEqual({
+        error: {
+          type: 'api_error',
+          code: 'service_unavailable',
+          message: expect.any(String),
+          param: null,
+          request_id: expect.any(String),
+        },
+      });
+    } finally {
+      await new Promise((r) => server.close(r));
+      await pool.end();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { Wallet } from 'ethers';
 import { canonicalJson, requestFingerprint } from '../api/idempotency';
-import { TestStack } from './harness/test-stack';
+import { eventually, TestStack } from './harness/test-stack';
 
 /** Idempotency-Key to Stripe's standard on every creating POST. */
 describe('Idempotency-Key', () => {
@@ -79,6 +79,59 @@ describe('Idempotency-Key', () => {
     expect(answers.filter((a) => a.headers.get('idempotent-replayed') === null)).toHaveLength(1);
     const invoices = await stack.pool.query('SELECT id FROM invoices WHERE merchant_id = $1', [id]);
     expect(invoices.rows).toEqual([{ id: answers[0]!.body.data.id }]);
+  });
+
+  test('when a retry waits on a first attempt still running, then it asks the database less and less often, and not at all once its client has gone', async () => {
+    const { key: own, id } = await stack.merchant();
+    const body = { amount: '3' };
+    // A first attempt still running (on another API process): the key is held, with no answer yet.
+    await stack.pool.query(
+      `INSERT INTO idempotent_requests (merchant_id, livemode, key, fingerprint, locked_until)
+       VALUES ($1, false, 'held', $2, now() + interval '60 seconds')`,
+      [id, requestFingerprint('invoices.create', { params: {}, body })],
+    );
+    // The API shares this pool: count the queries that ask after the held key.
+    const query = stack.pool.query.bind(stack.pool);
+    let asked = 0;
+    stack.pool.query = ((text: unknown, values?: unknown[]) => {
+      if (String(text).includes('idempotent_requests') && values?.includes('held')) asked++;
+      return query(text as string, values);
+    }) as typeof stack.pool.query;
+    try {
+      const client = new AbortController();
+      const retry = fetch(`${stack.apiUrl}/v1/invoices`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': own, 'idempotency-key': 'held' },
+        body: JSON.stringify(body),
+        signal: client.signal,
+      }).catch(() => 'aborted');
+      // Two queries a look; at a fixed 50 ms that is about 80 in two seconds.
+      await eventually(async () => (asked > 0 ? true : undefined), 'the retry to ask after the key');
+      const startedAt = Date.now();
+      await eventually(async () => (Date.now() - startedAt >= 2_000 ? true : undefined), 'two seconds of waiting');
+      expect(asked).toBeLessThan(30);
+
+      client.abort();
+      expect(await retry).toBe('aborted');
+      // Once the server has seen the client go, the count stops (it grew at least every 500 ms before).
+      let last = asked;
+      let changedAt = Date.now();
+      await eventually(
+        async () => {
+          if (asked !== last) [last, changedAt] = [asked, Date.now()];
+          return Date.now() - changedAt >= 1_000 ? true : undefined;
+        },
+        'the retry to stop asking',
+        10_000,
+      );
+      const stoppedAt = asked;
+      const since = Date.now();
+      await eventually(async () => (Date.now() - since >= 1_500 ? true : undefined), 'another second and a half');
+      expect(asked).toBe(stoppedAt);
+      expect((await stack.pool.query('SELECT count(*)::int AS n FROM invoices WHERE merchant_id = $1', [id])).rows[0].n).toBe(0);
+    } finally {
+      stack.pool.query = query as typeof stack.pool.query;
+    }
   });
 
   test('when the first request failed validation, then nothing is stored and a corrected retry with the key succeeds', async () => {

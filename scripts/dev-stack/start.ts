@@ -13,6 +13,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 import { freePort } from './processes';
 import { Supervisor } from './supervisor';
 import { startSupervisedChain, startSupervisedPostgres, waitFor } from './supervised-parts';
+import { temporalStoreArgs } from './temporal-store';
 
 /**
  * `npm start`: the whole of Settle on one machine, on embedded defaults, supervised.
@@ -112,7 +113,7 @@ async function startTemporal(): Promise<string> {
     command: cli,
     args: [
       ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(PORTS.temporal)],
-      ...['--ui-port', String(PORTS.temporalUi), '--db-filename', path.join(DATA, 'temporal.db'), '--log-level', 'error'],
+      ...['--ui-port', String(PORTS.temporalUi), ...temporalStoreArgs(path.join(DATA, 'temporal.db')), '--log-level', 'error'],
       // Webhook deliveries carry the merchant as fairness key; this has the server honour it.
       ...['--dynamic-config-value', 'matching.enableFairness=true'],
       ...ALL_SEARCH_ATTRIBUTES.flatMap((a) => [

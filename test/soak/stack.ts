@@ -8,6 +8,7 @@ import { migrate } from '../../activities/db/migrate';
 import { NetworkRegistryConfig } from '../../domain/networks';
 import { deployTestToken, startAnvil, type LocalChain } from '../../scripts/dev-stack/local-chain';
 import { freePort, provisionedBinaries } from '../../scripts/dev-stack/processes';
+import { temporalStoreArgs } from '../../scripts/dev-stack/temporal-store';
 import type { HostileRpc } from '../harness/hostile-rpc';
 import { SupervisedProcess, waitFor } from './processes';
 import { workflowBundleOptions } from '../../worker/workflow-bundle-options';
@@ -194,8 +195,7 @@ export class SoakStack {
         '--metrics-port',
         String(await freePort()),
         '--headless',
-        '--db-filename',
-        path.join(this.options.dir, 'temporal.db'),
+        ...temporalStoreArgs(path.join(this.options.dir, 'temporal.db')),
         '--log-level',
         'error',
       ],
