@@ -37,7 +37,9 @@ export interface QueueLimits {
  * their workflows are short and many, so much of their work is first tasks and tasks of workflows
  * not cached. In the 30-minute soak, with two pollers of ten there, new invoices' first tasks waited
  * up to 5 minutes (90th percentile over 3 minutes) while tasks on the sticky queues never waited a
- * minute, and the API's invoice creates, which wait for that first task, timed out.
+ * minute, and the API's invoice creates, which wait for that first task, timed out. This raises how
+ * many may poll there; the SDK still keeps fewer while the sticky queue has work (one, in the soak's
+ * metrics). What cleared that backlog was a faster dev-server store (scripts/dev-stack/temporal-store.ts).
  */
 export const DEFAULT_QUEUE_LIMITS: Record<TaskQueueKind, QueueLimits> = {
   [TaskQueueKind.payments]: { activities: 100, cachedWorkflows: 500, workflowTasks: 40, newWorkPollShare: 0.5 },

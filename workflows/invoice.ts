@@ -71,7 +71,8 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceSnaps
 
   // Saving, publishing and asking after the chain run as local activities: one marker each in the
   // task that needs them, where an activity costs the Temporal server six events and a round trip
-  // through the task queue. The server is the soak's bound (one SQLite connection on the dev server).
+  // through the task queue. A busy stack is bound by the Temporal server's store (on the dev server,
+  // one SQLite connection).
   const remote = { saveInvoice, publishEvent, chainScannedPast };
   const steps = patched(PATCH_LOCAL_STEPS) ? local : remote;
   const emit = async (type: EventType, via = steps) => {

@@ -89,6 +89,8 @@ function operationObject(op: Operation, prefix: string) {
     [401, ['missing_api_key', 'invalid_api_key', 'api_key_revoked', 'api_key_expired']],
     [403, ['insufficient_scope', 'ip_not_allowed']],
     [429, ['rate_limited']],
+    // Any route that reads the database or Temporal while one is restarting; Retry-After says when.
+    [503, ['service_unavailable']],
   ]);
   const common = [
     ...op.errors,
