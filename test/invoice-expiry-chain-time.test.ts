@@ -15,8 +15,18 @@ describe('invoice expiry follows the chain', () => {
   });
   afterAll(async () => stack?.stop());
 
-  /** Started directly: the API's shortest expiry is a minute, this one is fifteen seconds. */
+  /**
+   * Started directly: the API's shortest expiry is a minute, this one is fifteen seconds. First the
+   * watcher must be following the chain: with no cursor saved yet, an invoice cannot tell a watcher
+   * that is starting from a network nobody watches and expires on its wall clock (on a loaded CI
+   * machine the stack's first scan came after a test's expiry).
+   */
   async function startInvoice() {
+    const head = await stack.chain.provider.getBlockNumber();
+    await eventually(async () => {
+      const r = await stack.pool.query<{ next_block: string }>("SELECT next_block FROM chain_cursors WHERE network = 'local'");
+      return Number(r.rows[0]?.next_block) > head ? true : undefined;
+    }, 'the watcher to read the chain up to its head');
     const input: InvoiceInput = {
       id: `inv_${randomBytes(12).toString('hex')}`,
       merchantId,
