@@ -154,12 +154,15 @@ export function createTransactionActivities(pool: Pool, chains: ChainProviders, 
     const rows = await attempts(purpose);
     if (!rows.length) throw ApplicationFailure.nonRetryable(`no signed transaction for ${purpose}`, 'UnknownPurpose');
     const provider = chains.get(rows[0]!.network);
+    // The head is read before the receipt, so the depth is never more than the chain had while the
+    // receipt was true. Read after, a slow answer (a retried timeout) could count blocks mined after
+    // a reorg had already removed the transaction, and gas would be booked for it.
+    const head = await provider.getBlockNumber();
     const mined = await minedAttempt(provider, rows);
     if (!mined) {
       await provider.broadcastTransaction(rows[rows.length - 1]!.raw).catch(() => undefined);
       return { mined: false, attempts: rows.length };
     }
-    const head = await provider.getBlockNumber();
     const { receipt } = mined;
     return {
       mined: true,

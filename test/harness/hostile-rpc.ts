@@ -62,7 +62,18 @@ export interface HostileRpc {
   url: string;
   stats(): HostileRpcStats;
   setFaults(faults: Partial<HostileRpcFaults>): void;
+  /**
+   * Holds the next request that calls `method` before anything of it is read from the node (a
+   * backend that hangs), until `release`: a barrier that forces a race at one named point.
+   */
+  hold(method: string): HeldRequest;
   stop(): Promise<void>;
+}
+
+export interface HeldRequest {
+  /** Resolves once a request calling the method has arrived and is being held. */
+  reached: Promise<void>;
+  release(): void;
 }
 
 export const NO_FAULTS: HostileRpcFaults = {
@@ -129,6 +140,7 @@ export async function startHostileRpc(options: HostileRpcOptions): Promise<Hosti
   };
   const sockets = new Set<Socket>();
   const hanging = new Set<NodeJS.Timeout>();
+  const holds: Array<{ method: string; arrived(): void; released: Promise<void> }> = [];
   let nextUpstreamId = 1;
 
   async function callUpstream(method: string, params: unknown[]): Promise<RpcResponse> {
@@ -299,6 +311,12 @@ export async function startHostileRpc(options: HostileRpcOptions): Promise<Hosti
     const batch = Array.isArray(body);
     const requests: RpcRequest[] = Array.isArray(body) ? body : [body];
     stats.requests++;
+    const held = holds.findIndex((h) => requests.some((r) => r.method === h.method));
+    if (held >= 0) {
+      const [h] = holds.splice(held, 1);
+      h!.arrived();
+      await h!.released;
+    }
 
     const fault = requests.every((r) => PASS_THROUGH.test(r.method)) ? undefined : drawFault();
     // Half the lost answers lose them after the backend acted: a sent transaction may be mined
@@ -379,6 +397,14 @@ export async function startHostileRpc(options: HostileRpcOptions): Promise<Hosti
     stats: () => ({ ...stats, byMethod: { ...stats.byMethod } }),
     setFaults(partial) {
       faults = { ...faults, ...partial };
+    },
+    hold(method) {
+      let arrived!: () => void;
+      let release!: () => void;
+      const reached = new Promise<void>((resolve) => (arrived = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      holds.push({ method, arrived, released });
+      return { reached, release };
     },
     async stop() {
       for (const t of hanging) clearTimeout(t);

@@ -261,13 +261,21 @@ async function checkBalances(
     if (funded !== e.faucetIn || gasLeft !== e.faucetIn - e.gasPaid)
       flag(
         'gas_mismatch',
-        `${m.id}: funding booked ${funded} (faucet sent ${e.faucetIn}), gas account ${gasLeft} (expected ${e.faucetIn - e.gasPaid})${await unbookedGas(input.pool, gasTxs.get(m.id) ?? [])}`,
+        `${m.id}: funding booked ${funded} (faucet sent ${e.faucetIn}), gas account ${gasLeft} (expected ${e.faucetIn - e.gasPaid})${await gasDiscrepancies(input.pool, input.network, m.id, gasTxs.get(m.id) ?? [])}`,
       );
   }
 }
 
-/** Names the transactions whose gas the chain charged and the ledger did not book as that much. */
-async function unbookedGas(pool: Pool, txs: Array<{ hash: string; cost: bigint }>): Promise<string> {
+/**
+ * Names the transactions whose gas the chain charged and the ledger did not book as that much, and
+ * the gas postings whose purpose has no transaction on the canonical chain (booked, then reorged out).
+ */
+async function gasDiscrepancies(
+  pool: Pool,
+  network: string,
+  merchantId: string,
+  txs: Array<{ hash: string; cost: bigint }>,
+): Promise<string> {
   const booked = await pool.query<{ tx_hash: string; purpose: string; booked: string | null }>(
     `SELECT s.tx_hash, s.purpose,
        (SELECT sum(-amount)::text FROM ledger_entries l WHERE l.txn_id = 'gas:' || s.purpose AND l.account = $2) AS booked
@@ -275,11 +283,22 @@ async function unbookedGas(pool: Pool, txs: Array<{ hash: string; cost: bigint }
     [txs.map((t) => t.hash), Account.gas],
   );
   const byHash = new Map(booked.rows.map((r) => [r.tx_hash.toLowerCase(), r]));
-  const off = txs
+  const unbooked = txs
     .map((t) => ({ ...t, row: byHash.get(t.hash) }))
     .filter((t) => t.row?.booked == null || BigInt(t.row.booked) !== t.cost)
     .map((t) => `${t.hash} (${t.row?.purpose ?? 'not signed by Settle'}) paid ${t.cost}, booked ${t.row?.booked ?? 0}`);
-  return off.length ? `; unbooked: ${off.slice(0, 5).join(', ')}${off.length > 5 ? ` and ${off.length - 5} more` : ''}` : '';
+  const offChain = await pool.query<{ txn_id: string; booked: string; hashes: string[] }>(
+    `SELECT l.txn_id, (-l.amount)::text AS booked,
+       ARRAY(SELECT s.tx_hash FROM signed_transactions s WHERE 'gas:' || s.purpose = l.txn_id) AS hashes
+     FROM ledger_entries l
+     WHERE l.merchant_id = $1 AND l.account = $2 AND l.network = $4 AND l.txn_id LIKE 'gas:%'
+       AND NOT EXISTS (SELECT 1 FROM signed_transactions s WHERE 'gas:' || s.purpose = l.txn_id AND s.tx_hash = ANY($3))`,
+    [merchantId, Account.gas, txs.map((t) => t.hash), network],
+  );
+  const bookedOffChain = offChain.rows.map((r) => `${r.txn_id} booked ${r.booked}, none of ${r.hashes.join('/')} on chain`);
+  const list = (label: string, items: string[]) =>
+    items.length ? `; ${label}: ${items.slice(0, 5).join(', ')}${items.length > 5 ? ` and ${items.length - 5} more` : ''}` : '';
+  return list('unbooked', unbooked) + list('booked off chain', bookedOffChain);
 }
 
 /** Each invoice's final status follows from the transfers to its address and their block timestamps. */
