@@ -13,6 +13,7 @@ import { createVerifyDeposit } from './chain/verify-deposit';
 import { createCreditDeposit } from './db/credit-deposit';
 import { createSaveCustomer } from './db/save-customer';
 import { createSaveProjections } from './db/save-projections';
+import { createChainWatcherRunning } from './temporal/chain-watcher-running';
 import { createStartDeposit } from './temporal/start-deposit';
 import { createAllocateAddress } from './wallet/allocate-address';
 import type { HdWallet } from './wallet/hd-wallet';
@@ -67,7 +68,7 @@ export function createActivities(deps: ActivityDeps) {
     scanBlocks,
     followChain: createFollowChain(deps.chains, scanBlocks, createWakeDepositsAtDepth(deps.pool, deps.client)),
     verifyDeposit: createVerifyDeposit(deps.chains),
-    chainScannedPast: createChainScannedPast(deps.pool, deps.chains),
+    chainScannedPast: createChainScannedPast(deps.pool, deps.chains, createChainWatcherRunning(deps.client)),
     ...createSimulateTransfer(deps.pool, deps.chains),
     publishEvent,
     reportStuckTransaction: createReportStuckTransaction(deps.registry, publishEvent),

@@ -1,9 +1,69 @@
 import { randomBytes } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
 import { parseUnits } from 'ethers';
 import { invoiceSnapshotQuery } from '../domain/messages';
 import { type InvoiceInput, type InvoiceSnapshot, workflowIds } from '../domain/payments';
 import { paymentTaskQueue } from '../domain/task-queues';
 import { TestStack, eventually } from './harness/test-stack';
+
+/**
+ * Waits until the watcher has read the chain up to its head. A watcher's first read starts at the
+ * head of that moment, so a payment mined while the node is dark before it would never be read.
+ */
+async function watcherAtHead(stack: TestStack) {
+  const head = await stack.chain.provider.getBlockNumber();
+  await eventually(async () => {
+    const r = await stack.pool.query<{ next_block: string }>("SELECT next_block FROM chain_cursors WHERE network = 'local'");
+    return Number(r.rows[0]?.next_block) > head ? true : undefined;
+  }, 'the watcher to read the chain up to its head');
+}
+
+/** Started directly: the API's shortest expiry is a minute, this one is fifteen seconds. */
+async function startShortInvoice(stack: TestStack, merchantId: string) {
+  const input: InvoiceInput = {
+    id: `inv_${randomBytes(12).toString('hex')}`,
+    merchantId,
+    livemode: false,
+    network: 'local',
+    currency: 'USDT',
+    decimals: 18,
+    amount: parseUnits('4', 18).toString(),
+    externalId: null,
+    callbackUrl: null,
+    metadata: {},
+    expiresInSeconds: 15,
+    monitorWindowSeconds: 600,
+    underpaymentToleranceBps: 0,
+    requestFingerprint: 'test',
+    requestId: 'test',
+  };
+  const handle = await stack.client.workflow.start('invoiceWorkflow', {
+    workflowId: workflowIds.invoice(input.id),
+    taskQueue: paymentTaskQueue(stack.taskQueue, false),
+    args: [input],
+  });
+  return { input, handle };
+}
+
+/**
+ * Waits until the invoice has asked, after its expiry, whether the chain was read that far: it has
+ * made its decision. It asks through a local activity, whose answer is a marker in the history.
+ */
+async function askedTheChain(handle: WorkflowHandle) {
+  await eventually(
+    async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const answered = events.some((e) => {
+        const marker = e.markerRecordedEventAttributes;
+        const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
+        return !!data && Buffer.from(data).toString('utf8').includes('"chainScannedPast"');
+      });
+      return answered ? true : undefined;
+    },
+    'the invoice to consider expiring',
+    60_000,
+  );
+}
 
 /** Expiry against the chain's time, with a watcher that cannot read the chain for a while. */
 describe('invoice expiry follows the chain', () => {
@@ -15,42 +75,10 @@ describe('invoice expiry follows the chain', () => {
   });
   afterAll(async () => stack?.stop());
 
-  /**
-   * Started directly: the API's shortest expiry is a minute, this one is fifteen seconds. First the
-   * watcher must be following the chain: with no cursor saved yet, an invoice cannot tell a watcher
-   * that is starting from a network nobody watches and expires on its wall clock (on a loaded CI
-   * machine the stack's first scan came after a test's expiry).
-   */
-  async function startInvoice() {
-    const head = await stack.chain.provider.getBlockNumber();
-    await eventually(async () => {
-      const r = await stack.pool.query<{ next_block: string }>("SELECT next_block FROM chain_cursors WHERE network = 'local'");
-      return Number(r.rows[0]?.next_block) > head ? true : undefined;
-    }, 'the watcher to read the chain up to its head');
-    const input: InvoiceInput = {
-      id: `inv_${randomBytes(12).toString('hex')}`,
-      merchantId,
-      livemode: false,
-      network: 'local',
-      currency: 'USDT',
-      decimals: 18,
-      amount: parseUnits('4', 18).toString(),
-      externalId: null,
-      callbackUrl: null,
-      metadata: {},
-      expiresInSeconds: 15,
-      monitorWindowSeconds: 600,
-      underpaymentToleranceBps: 0,
-      requestFingerprint: 'test',
-      requestId: 'test',
-    };
-    const handle = await stack.client.workflow.start('invoiceWorkflow', {
-      workflowId: workflowIds.invoice(input.id),
-      taskQueue: paymentTaskQueue(stack.taskQueue, false),
-      args: [input],
-    });
-    return { input, handle };
-  }
+  const startInvoice = async () => {
+    await watcherAtHead(stack);
+    return startShortInvoice(stack, merchantId);
+  };
 
   const eventTypes = async (invoiceId: string) =>
     eventually(async () => {
@@ -117,21 +145,7 @@ describe('invoice expiry follows the chain', () => {
         const r = await stack.pool.query<{ next_block: string }>("SELECT next_block FROM chain_cursors WHERE network = 'local'");
         return Number(r.rows[0]?.next_block) > block ? true : undefined;
       }, 'the watcher to read past the payment');
-      // The invoice has asked the chain after expiry at least once: it has made its decision.
-      // It asks through a local activity, whose answer is a marker in the history.
-      await eventually(
-        async () => {
-          const events = (await handle.fetchHistory()).events ?? [];
-          const answered = events.some((e) => {
-            const marker = e.markerRecordedEventAttributes;
-            const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
-            return !!data && Buffer.from(data).toString('utf8').includes('"chainScannedPast"');
-          });
-          return answered ? true : undefined;
-        },
-        'the invoice to consider expiring',
-        60_000,
-      );
+      await askedTheChain(handle);
       expect((await handle.query(invoiceSnapshotQuery)).status).toBe('pending');
     } finally {
       await hold.query('COMMIT');
@@ -139,5 +153,43 @@ describe('invoice expiry follows the chain', () => {
     }
 
     await expectPaidOnTime(input.id, handle);
+  });
+});
+
+describe('invoice expiry before the watcher has read the chain once', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    // The node is out of reach from the start: the watcher cannot read the chain, nor save a cursor.
+    stack = await TestStack.start({ watch: true, confirmations: 2, hostileRpc: { seed: 6, dropRate: 1 } });
+  });
+  afterAll(async () => stack?.stop());
+
+  test('when the watched network was never read, then an invoice does not expire on its wall clock, and expires once the chain is read past it', async () => {
+    const { id } = await stack.merchant();
+    const { input, handle } = await startShortInvoice(stack, id);
+    const created = await eventually(async () => {
+      const s: InvoiceSnapshot = await handle.query(invoiceSnapshotQuery);
+      return s.expiresAt ? s : undefined;
+    }, 'the invoice');
+    await eventually(
+      async () => (Date.now() > Date.parse(created.expiresAt) + 3_000 ? true : undefined),
+      'expiry to pass',
+      30_000,
+    );
+    await askedTheChain(handle);
+    expect((await handle.query(invoiceSnapshotQuery)).status).toBe('pending');
+    expect((await stack.pool.query("SELECT 1 FROM chain_cursors WHERE network = 'local'")).rowCount).toBe(0);
+
+    stack.rpc!.setFaults({ dropRate: 0 });
+    await stack.mine(2);
+    await eventually(
+      async () => ((await handle.query(invoiceSnapshotQuery)).status === 'expired' ? true : undefined),
+      'the invoice to expire',
+      60_000,
+    );
+    const events = await stack.pool.query<{ type: string }>('SELECT type FROM events WHERE object_id = $1 ORDER BY sequence', [
+      input.id,
+    ]);
+    expect(events.rows.map((r) => r.type)).toEqual(['invoice.created', 'invoice.expired']);
   });
 });

@@ -15,8 +15,15 @@ export interface ChainScannedPastInput {
  * expiring, so a payment mined in time but not yet read cannot turn it expired. A node that does
  * not answer means "not yet"; a network nobody watches has nothing to wait for. A transfer the
  * watcher saw in time whose deposit has not reported to the invoice yet also means "not yet".
+ *
+ * No cursor saved means either nobody watches the network or its watcher has not read the chain
+ * once yet (a node dark since the deployment started): only the first is "scanned".
  */
-export function createChainScannedPast(pool: Pool, chains: ChainProviders) {
+export function createChainScannedPast(
+  pool: Pool,
+  chains: ChainProviders,
+  watcherRunning: (network: string) => Promise<boolean>,
+) {
   return async function chainScannedPast(input: ChainScannedPastInput): Promise<boolean> {
     if (input.invoice) {
       const unreported = await unreportedSightings(pool, {
@@ -35,7 +42,7 @@ export function createChainScannedPast(pool: Pool, chains: ChainProviders) {
     const cursor = await pool.query<{ next_block: string }>('SELECT next_block FROM chain_cursors WHERE network = $1', [
       input.network,
     ]);
-    if (!cursor.rows[0]) return true;
+    if (!cursor.rows[0]) return !(await watcherRunning(input.network));
     try {
       return Number(cursor.rows[0].next_block) > (await chains.get(input.network).getBlockNumber());
     } catch {
