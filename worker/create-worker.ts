@@ -69,6 +69,8 @@ export interface WorkerOptions {
   limits?: Partial<Record<TaskQueueKind, QueueLimits>>;
   /** Webhook attempts of one merchant run at once in this process. */
   deliveriesPerMerchant?: number;
+  /** Delivery queues one merchant's wide fan-outs start a second from this process. */
+  fanOutPerSecond?: number;
 }
 
 /** The worker of each task queue, run and stopped together. */
@@ -102,6 +104,7 @@ export async function createSettleWorker(options: WorkerOptions): Promise<Settle
     client,
     taskQueue: options.taskQueue,
     deliveriesPerMerchant: options.deliveriesPerMerchant,
+    fanOutPerSecond: options.fanOutPerSecond,
   });
   // Bundled once for all the queues' workers.
   const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode(workflowBundleOptions));

@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     masterSeedHex: env.SETTLE_MASTER_SEED,
     limits: { webhooks: { ...DEFAULT_QUEUE_LIMITS.webhooks, activities: env.SETTLE_WEBHOOK_CONCURRENCY } },
     deliveriesPerMerchant: env.SETTLE_WEBHOOK_CONCURRENCY_PER_MERCHANT,
+    fanOutPerSecond: env.SETTLE_WEBHOOK_FANOUT_PER_SECOND,
     ...(env.SETTLE_WORKFLOW_BUNDLE ? { workflowBundle: { code: readFileSync(env.SETTLE_WORKFLOW_BUNDLE, 'utf8') } } : {}),
   });
   const watched = listOf(env.SETTLE_WATCH_NETWORKS);

@@ -12,5 +12,6 @@ const { dispatchEvent } = proxyActivities<Activities>({
  * start, not one per endpoint.
  */
 export async function eventDispatchWorkflow(eventId: string): Promise<number> {
-  return ((await dispatchEvent(eventId)) ?? []).length;
+  const targets = await dispatchEvent(eventId);
+  return Array.isArray(targets) ? targets.length : 0;
 }

@@ -6,6 +6,7 @@ import { SA } from '../../domain/search-attributes';
 import { CALLBACK_TARGET, PUBLISH_REQUEST_ID, webhookEnqueueSignal, type WebhookQueueInput } from '../../domain/webhooks';
 import { webhookTaskQueue } from '../../domain/task-queues';
 import { deliveryIdOf } from './deliveries';
+import type { DispatchPace } from './dispatch-pace';
 import type { MerchantSlots } from './merchant-slots';
 
 interface EventRow {
@@ -59,15 +60,16 @@ const merchantFairness = (merchantId: string) => ({ fairnessKey: merchantId });
  */
 export function createDispatchEvent(pool: Pool, client: Client, baseTaskQueue: string, slots?: MerchantSlots) {
   /**
-   * With `maxFanOut`, enqueues nothing and returns 'too_many' when the merchant's events can go to
-   * more targets than that. It counts every target, not this event's subscribers, so all events of
-   * one object take the same path and reach each queue in their lifecycle order.
+   * With `maxFanOut`, enqueues nothing and returns `{ tooMany }` (how many targets this event has)
+   * when the merchant's events can go to more targets than that. It counts every target, not this
+   * event's subscribers, so all events of one object take the same path and reach each queue in
+   * their lifecycle order.
    */
   return async function dispatchEvent(
     eventId: string,
     requestId: string = PUBLISH_REQUEST_ID,
     maxFanOut = Infinity,
-  ): Promise<string[] | null | 'too_many'> {
+  ): Promise<string[] | null | { tooMany: number }> {
     const event = (
       await pool.query<EventRow>('SELECT merchant_id, livemode, type, object_id, callback_url FROM events WHERE id = $1', [
         eventId,
@@ -75,7 +77,7 @@ export function createDispatchEvent(pool: Pool, client: Client, baseTaskQueue: s
     ).rows[0];
     if (!event) return null;
     const { targets, fanOut } = await findTargets(pool, event);
-    if (fanOut > maxFanOut) return 'too_many';
+    if (fanOut > maxFanOut) return { tooMany: targets.length };
     // A few at a time: an account with many endpoints must not fire a burst of starts at Temporal.
     for (let i = 0; i < targets.length; i += DISPATCH_PARALLELISM) {
       await Promise.all(
@@ -105,13 +107,16 @@ export function createDispatchEvent(pool: Pool, client: Client, baseTaskQueue: s
 }
 
 /**
- * Starts the event's dispatch on the webhooks task queue (eventDispatchWorkflow). Its id is the
- * event's, so a retried publish starts nothing twice.
+ * Starts the event's dispatch on the webhooks task queue (eventDispatchWorkflow), delayed by the
+ * merchant's pace for its `targets` starts. Its id is the event's, so a retried publish starts
+ * nothing twice.
  */
-export function createStartEventDispatch(client: Client, baseTaskQueue: string) {
-  return async function startEventDispatch(eventId: string, merchantId: string): Promise<void> {
+export function createStartEventDispatch(client: Client, baseTaskQueue: string, pace: DispatchPace) {
+  return async function startEventDispatch(eventId: string, merchantId: string, targets: number): Promise<void> {
+    const startDelay = pace.delayFor(merchantId, targets);
     try {
       await client.workflow.start('eventDispatchWorkflow', {
+        ...(startDelay ? { startDelay } : {}),
         workflowId: workflowIds.eventDispatch(eventId),
         taskQueue: webhookTaskQueue(baseTaskQueue),
         args: [eventId],
