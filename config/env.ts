@@ -67,7 +67,7 @@ export const WorkerEnv = SharedEnv.extend({
   SETTLE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   /** Webhook attempts of one merchant this process runs at once; more wait their turn without holding a slot. */
   SETTLE_WEBHOOK_CONCURRENCY_PER_MERCHANT: z.coerce.number().int().min(1).max(1000).default(8),
-  /** Delivery queues one merchant with many endpoints starts a second from this process; its events wait their turn. */
+  /** Delivery queues one merchant with more than 4 webhook targets starts a second from this process; its events wait their turn. */
   SETTLE_WEBHOOK_FANOUT_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_FAN_OUT_PER_SECOND),
   /** A prebuilt workflow bundle (bundleWorkflowCode output); without it the worker bundles workflows/ at start. */
   SETTLE_WORKFLOW_BUNDLE: z.string().optional(),
