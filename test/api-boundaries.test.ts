@@ -6,6 +6,23 @@ import { createApp } from '../api/app';
 import { API_ROUTERS } from '../api/routers';
 import { TestStack, eventually } from './harness/test-stack';
 
+/** The API's error shape, whatever the message and request id. */
+const errorBody = (type: string, code: string) => ({
+  error: { type, code, message: expect.any(String), param: null, request_id: expect.any(String) },
+});
+
+/** Another API process on 127.0.0.1 with the given dependencies; returns its URL and how to stop it. */
+async function listenApi(deps: Parameters<typeof createApp>[0]): Promise<{ url: string; close(): Promise<void> }> {
+  const app = createApp(deps, { extraRouters: API_ROUTERS });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
 /** What the API refuses at its edge: wrong media types, pathological JSON, oversized headers, expired keys. */
 describe('API boundaries', () => {
   let stack: TestStack;
@@ -98,33 +115,24 @@ describe('API boundaries', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
     const pool = new Pool({ connectionString: `postgres://settle:settle@127.0.0.1:${port}/settle`, max: 1 });
-    const app = createApp(
-      { pool, temporal: stack.client, registry: stack.registry, taskQueue: stack.taskQueue, monitorWindowSeconds: 60 },
-      { extraRouters: API_ROUTERS },
-    );
-    const server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const api = await listenApi({
+      pool,
+      temporal: stack.client,
+      registry: stack.registry,
+      taskQueue: stack.taskQueue,
+      monitorWindowSeconds: 60,
     });
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const res = await fetch(`${url}/v1/invoices`, {
+      const res = await fetch(`${api.url}/v1/invoices`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': key, 'idempotency-key': 'db-down' },
         body: JSON.stringify({ amount: '5' }),
       });
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('1');
-      expect(await res.json()).toEqual({
-        error: {
-          type: 'api_error',
-          code: 'service_unavailable',
-          message: expect.any(String),
-          param: null,
-          request_id: expect.any(String),
-        },
-      });
+      expect(await res.json()).toEqual(errorBody('api_error', 'service_unavailable'));
     } finally {
-      await new Promise((r) => server.close(r));
+      await api.close();
       await pool.end();
     }
   });
@@ -132,26 +140,21 @@ describe('API boundaries', () => {
 
 describe('API rate limits', () => {
   let stack: TestStack;
-  const second: { server?: Server; url: string } = { url: '' };
+  let second: Awaited<ReturnType<typeof listenApi>>;
   beforeAll(async () => {
     stack = await TestStack.start({ rateLimits: { windowSeconds: 60, live: 5, test: 3, resend: 1 } });
     // A second API process on the same database: the limit is per key, not per process.
-    const app = createApp(
-      {
-        pool: stack.pool,
-        temporal: stack.client,
-        registry: stack.registry,
-        taskQueue: stack.taskQueue,
-        monitorWindowSeconds: 60,
-        rateLimits: stack.options.rateLimits,
-      },
-      { extraRouters: API_ROUTERS },
-    );
-    await new Promise<void>((resolve) => (second.server = app.listen(0, '127.0.0.1', () => resolve())));
-    second.url = `http://127.0.0.1:${(second.server!.address() as AddressInfo).port}`;
+    second = await listenApi({
+      pool: stack.pool,
+      temporal: stack.client,
+      registry: stack.registry,
+      taskQueue: stack.taskQueue,
+      monitorWindowSeconds: 60,
+      rateLimits: stack.options.rateLimits,
+    });
   });
   afterAll(async () => {
-    await new Promise((r) => second.server?.close(r));
+    await second?.close();
     await stack?.stop();
   });
 
@@ -168,15 +171,7 @@ describe('API rate limits', () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(limited.headers.get('ratelimit-remaining')).toBe('0');
-    expect(await limited.json()).toEqual({
-      error: {
-        type: 'invalid_request_error',
-        code: 'rate_limited',
-        message: expect.any(String),
-        param: null,
-        request_id: expect.any(String),
-      },
-    });
+    expect(await limited.json()).toEqual(errorBody('invalid_request_error', 'rate_limited'));
 
     const sibling = await createApiKey(stack.pool, { merchantId: m.id, livemode: false, scopes: ['read'] });
     expect((await stack.api('GET', '/v1/invoices', sibling.key)).status).toBe(200);

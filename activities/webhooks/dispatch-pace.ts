@@ -14,27 +14,25 @@
 export class DispatchPace {
   /** When each merchant's next booked start would go, in ms since the epoch. */
   private readonly nextAt = new Map<string, number>();
+  /** How far back an idle merchant's bookings may start: the time its burst would take at the pace. */
+  private readonly allowanceMs: number;
 
   constructor(
     private readonly startsPerSecond: number,
-    private readonly burst: number,
+    burst: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.allowanceMs = (burst * 1000) / startsPerSecond;
+  }
 
   /** Books `starts` starts for the merchant; returns how long its dispatch should wait, in ms. */
   delayFor(merchantId: string, starts: number): number {
     const now = this.now();
-    this.forgetIdle(now);
-    const allowance = (this.burst * 1000) / this.startsPerSecond;
+    const earliest = now - this.allowanceMs;
     // A merchant idle long enough has its burst back: its bookings may start that far in the past.
-    const earliest = now - allowance;
+    for (const [idle, at] of this.nextAt) if (at <= earliest) this.nextAt.delete(idle);
     const from = Math.max(earliest, this.nextAt.get(merchantId) ?? earliest);
     this.nextAt.set(merchantId, from + (starts * 1000) / this.startsPerSecond);
     return Math.max(0, Math.round(from - now));
-  }
-
-  private forgetIdle(now: number): void {
-    const allowance = (this.burst * 1000) / this.startsPerSecond;
-    for (const [merchantId, at] of this.nextAt) if (at <= now - allowance) this.nextAt.delete(merchantId);
   }
 }
