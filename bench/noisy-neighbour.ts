@@ -15,7 +15,8 @@ const BURST = 30;
 
 interface Round {
   createMs: number[];
-  detectMs: number;
+  /** Transfer mined → deposit recorded, one per payment. */
+  detectMs: number[];
 }
 
 /**
@@ -23,9 +24,12 @@ interface Round {
  * after another and has one paid, first on a quiet stack, then while merchant A's 16 endpoints
  * never answer and A has just created 30 customers (480 deliveries that hang until their timeout).
  * B's create p99 and detection time (transfer mined → deposit recorded) under the noise, beside
- * the quiet round of the same run.
+ * the quiet round of the same run. With one payment a round (the default) detection is one sample,
+ * and the head poll's phase (up to 100 ms on the dev chain) can decide its ratio; several payments
+ * compare the rounds' medians.
  */
-export async function benchNoisyNeighbour(stack: BenchStack, creates: number): Promise<BenchRow[]> {
+export async function benchNoisyNeighbour(stack: BenchStack, creates: number, payments = 1): Promise<BenchRow[]> {
+  if (payments > creates) throw new Error(`${payments} payments need as many invoices; ${creates} are created`);
   const pool = new Pool({ connectionString: stack.databaseUrl, max: 2 });
   const provider = new JsonRpcProvider(stack.rpcUrl, 31337, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
   const faucet = new Wallet(LOCAL_FAUCET_KEY, provider);
@@ -34,8 +38,7 @@ export async function benchNoisyNeighbour(stack: BenchStack, creates: number): P
   try {
     const round = async (tag: string): Promise<Round> => {
       const createMs: number[] = [];
-      let address = '';
-      let invoiceId = '';
+      const invoices: Array<{ id: string; deposit_address: string }> = [];
       for (let i = 0; i < creates; i++) {
         const started = performance.now();
         const body = (await call(stack.apiUrl, stack.apiKey, '/v1/invoices', {
@@ -45,16 +48,20 @@ export async function benchNoisyNeighbour(stack: BenchStack, creates: number): P
           data: { id: string; deposit_address: string };
         };
         createMs.push(performance.now() - started);
-        if (!address) ({ id: invoiceId, deposit_address: address } = body.data);
+        invoices.push(body.data);
       }
-      await (await token.getFunction('mint')(faucet.address, 10n ** 18n)).wait();
-      await (await token.getFunction('transfer')(address, 10n ** 18n)).wait();
-      const mined = performance.now();
-      await until(
-        async () => (await pool.query('SELECT 1 FROM deposits WHERE invoice_id = $1', [invoiceId])).rowCount! > 0,
-        120_000,
-      );
-      return { createMs, detectMs: performance.now() - mined };
+      const detectMs: number[] = [];
+      for (const invoice of invoices.slice(0, payments)) {
+        await (await token.getFunction('mint')(faucet.address, 10n ** 18n)).wait();
+        await (await token.getFunction('transfer')(invoice.deposit_address, 10n ** 18n)).wait();
+        const mined = performance.now();
+        await until(
+          async () => (await pool.query('SELECT 1 FROM deposits WHERE invoice_id = $1', [invoice.id])).rowCount! > 0,
+          120_000,
+        );
+        detectMs.push(performance.now() - mined);
+      }
+      return { createMs, detectMs };
     };
 
     const quiet = await round('quiet');
@@ -79,6 +86,11 @@ export async function benchNoisyNeighbour(stack: BenchStack, creates: number): P
     let noisy: Round | undefined;
     const cpu = await cpuDuring(stack, async () => (noisy = await round('noisy')));
     const p99 = (r: Round) => percentile(r.createMs, 99);
+    const detect = (r: Round) => percentile(r.detectMs, 50);
+    const detectNote =
+      payments > 1
+        ? `median of ${payments} payments per round; slowest ${ms(Math.max(...quiet.detectMs))} quiet, ${ms(Math.max(...noisy!.detectMs))} noisy`
+        : undefined;
     const note = `${creates} creates per round; A: ${DEFAULT_OBJECT_CAPS.webhookEndpoints} silent endpoints × ${BURST} customers; CPU in cores during the noisy round ${cpu.total.toFixed(2)} (${cpu.breakdown}); A's most connections at once ${silent.mostAtOnce()}`;
     return [
       {
@@ -92,11 +104,12 @@ export async function benchNoisyNeighbour(stack: BenchStack, creates: number): P
       },
       {
         figure: 'transfer mined → deposit recorded beside a noisy neighbour',
-        baseline: `${ms(quiet.detectMs)} quiet`,
-        settle: ms(noisy!.detectMs),
-        ratio: times(noisy!.detectMs / quiet.detectMs),
+        baseline: `${ms(detect(quiet))} quiet`,
+        settle: ms(detect(noisy!)),
+        ratio: times(detect(noisy!) / detect(quiet)),
         target: '≤ 2× quiet',
-        met: noisy!.detectMs <= 2 * quiet.detectMs,
+        met: detect(noisy!) <= 2 * detect(quiet),
+        ...(detectNote ? { note: detectNote } : {}),
       },
     ];
   } finally {

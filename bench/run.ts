@@ -22,7 +22,7 @@ import { type BenchRow, renderTable } from './table';
  * 40 s per 1000 empty blocks past 4000 on a loaded 2-core machine), so building the issue's 10k
  * backlog alone takes longer than the whole run may (`--catch-up-blocks 10000` still does it).
  *
- *   npm run bench [-- --idle-seconds 600 --deposits 10000 --only invoice-create,idle-cpu,noisy-neighbour]
+ *   npm run bench [-- --idle-seconds 600 --deposits 10000 --only invoice-create,idle-cpu,noisy-neighbour --noisy-payments 5]
  */
 const { values: args } = parseArgs({
   options: {
@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     deposits: { type: 'string', default: '100' },
     'lookup-sizes': { type: 'string', default: '1000,10000,100000,1000000' },
     'noisy-creates': { type: 'string', default: '10' },
+    'noisy-payments': { type: 'string', default: '1' },
     only: { type: 'string', default: '' },
     out: { type: 'string', default: path.join(__dirname, 'RESULTS.md') },
   },
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
         },
       ],
       // Last: the neighbour's deliveries keep retrying for minutes after it.
-      ['noisy-neighbour', () => benchNoisyNeighbour(stack, n('noisy-creates'))],
+      ['noisy-neighbour', () => benchNoisyNeighbour(stack, n('noisy-creates'), n('noisy-payments'))],
     ];
     for (const [name, run] of figures) {
       if (!wanted(name)) continue;

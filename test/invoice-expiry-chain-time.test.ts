@@ -6,10 +6,7 @@ import { type InvoiceInput, type InvoiceSnapshot, workflowIds } from '../domain/
 import { paymentTaskQueue } from '../domain/task-queues';
 import { TestStack, eventually } from './harness/test-stack';
 
-/**
- * Waits until the watcher has read the chain up to its head. A watcher's first read starts at the
- * head of that moment, so a payment mined while the node is dark before it would never be read.
- */
+/** Waits until the watcher has read the chain up to its head, so its cursor is past every block so far. */
 async function watcherAtHead(stack: TestStack) {
   const head = await stack.chain.provider.getBlockNumber();
   await eventually(async () => {
@@ -191,5 +188,38 @@ describe('invoice expiry before the watcher has read the chain once', () => {
       input.id,
     ]);
     expect(events.rows.map((r) => r.type)).toEqual(['invoice.created', 'invoice.expired']);
+  });
+});
+
+describe('a payment mined before the watcher has read the chain once', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await TestStack.start({ watch: true, confirmations: 2, hostileRpc: { seed: 7, dropRate: 1 } });
+  });
+  afterAll(async () => stack?.stop());
+
+  test('when an invoice is paid while the node is out of reach at deployment, then the first read finds the payment and the invoice is paid', async () => {
+    const { id } = await stack.merchant();
+    const { input, handle } = await startShortInvoice(stack, id);
+    const created = await eventually(async () => {
+      const s: InvoiceSnapshot = await handle.query(invoiceSnapshotQuery);
+      return s.depositAddress ? s : undefined;
+    }, 'the invoice');
+    // Paid and buried under more blocks while Settle cannot reach the node: the first read's head is past it.
+    await stack.sendToken(created.depositAddress!, BigInt(input.amount));
+    await stack.mine(5);
+    expect((await stack.pool.query("SELECT 1 FROM chain_cursors WHERE network = 'local'")).rowCount).toBe(0);
+
+    stack.rpc!.setFaults({ dropRate: 0 });
+    const paid = await eventually(
+      async () => {
+        const s = await handle.query(invoiceSnapshotQuery);
+        return s.status === 'paid' ? s : undefined;
+      },
+      'the invoice to be paid',
+      60_000,
+    );
+    expect(paid.amountReceived).toBe(input.amount);
+    expect(paid.paidLate).toBe(false);
   });
 });

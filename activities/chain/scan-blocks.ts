@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { JsonRpcProvider } from 'ethers';
+import type { JsonRpcProvider, Provider } from 'ethers';
 import type { Pool, PoolClient } from 'pg';
 import type { DepositInput } from '../../domain/payments';
 import { workflowIds } from '../../domain/payments';
@@ -8,6 +8,7 @@ import { recordSighting } from '../db/deposit-sightings';
 import { inTransaction } from '../db/pool';
 import { erc20Interface, topicToAddress } from './erc20';
 import { fetchBlocks, type ScannedBlock } from './fetch-blocks';
+import { firstReadBlock } from './first-read-block';
 import { nativeCoinWatched } from './native-watched';
 import type { ChainProviders } from './providers';
 import { transferLogsOf } from './transfer-logs';
@@ -72,7 +73,7 @@ export function createScanBlocks(
     const network = chains.network(networkId);
     const provider = chains.get(networkId);
     const head = await provider.getBlockNumber();
-    const cursor = await readCursor(pool, networkId, head);
+    const cursor = await readCursor(pool, networkId, provider, head);
     if (cursor > head) return { from: cursor, to: head, head, caughtUp: true, depositsStarted: 0 };
 
     const wanted = Math.min(head, cursor + MAX_BLOCKS_PER_SCAN - 1);
@@ -218,13 +219,15 @@ export function heartbeatIfActivity(): void {
   context.heartbeat();
 }
 
-async function readCursor(pool: Pool, network: string, head: number): Promise<number> {
-  // A network seen for the first time starts at the current head: Settle's addresses are new, so
-  // older blocks cannot pay them.
+async function readCursor(pool: Pool, network: string, provider: Provider, head: number): Promise<number> {
+  const saved = await pool.query<{ next_block: string }>('SELECT next_block FROM chain_cursors WHERE network = $1', [network]);
+  if (saved.rows[0]) return Number(saved.rows[0].next_block);
+  const first = await firstReadBlock(pool, provider, network, head);
+  // Two first reads at once (a retried activity beside a slow one) agree on whichever saved first.
   const row = await pool.query<{ next_block: string }>(
     `INSERT INTO chain_cursors (network, next_block) VALUES ($1, $2)
      ON CONFLICT (network) DO UPDATE SET network = EXCLUDED.network RETURNING next_block`,
-    [network, head],
+    [network, first],
   );
   return Number(row.rows[0]!.next_block);
 }
