@@ -147,17 +147,7 @@ export type RefundObject = ReturnType<typeof refundObject>;
 export const PayoutRef = PayoutInput.omit({ items: true });
 export type PayoutRef = z.infer<typeof PayoutRef>;
 
-export function payoutRef(input: PayoutInput): PayoutRef {
-  return PayoutRef.strip().parse(input);
-}
-
-/**
- * The balance movement a payout shares with withdrawals: sweep planning gathers `amount` on the hot
- * address for this id, and gas is booked against it.
- */
-export function payoutAsWithdrawal(p: PayoutRef): WithdrawalInput {
-  return WithdrawalInput.parse({ ...p, toAddress: '' });
-}
+export { payoutAsWithdrawal, payoutRef } from './payout-refs';
 
 /**
  * Whether an invoice's money may be sent back: it received more than asked (overpaid), too little

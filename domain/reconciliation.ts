@@ -50,14 +50,4 @@ export function expectedOnChain(position: LedgerPosition, native: boolean): bigi
   return position.held + (native ? position.gas : 0n) + position.confirmingIn - position.confirmingOut;
 }
 
-export const differs = (check: BalanceCheck): boolean => BigInt(check.onChain) !== BigInt(check.expected);
-
-/**
- * A difference counts only if the recheck sees it again for the same merchant and currency: what
- * moved between two reads (a sweep's gas, a transfer mined in between) settles by itself.
- */
-export function lastingMismatches(first: BalanceCheck[], recheck: BalanceCheck[]): ReconciledBalance[] {
-  const key = (c: BalanceCheck) => `${c.merchantId}:${c.currency}`;
-  const before = new Set(first.filter(differs).map(key));
-  return recheck.map((c) => ({ ...c, mismatch: differs(c) && before.has(key(c)) }));
-}
+export { differs, lastingMismatches } from './reconciliation-rules';

@@ -1,4 +1,3 @@
-import { defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { DecimalAmount } from './api-schemas';
 
@@ -45,12 +44,6 @@ export interface SimulateDepositInput {
   confirmations: number;
 }
 
-export interface SimulatedTransfer {
-  transactionHash: string;
-  blockNumber: number;
-}
-
-/** Completes once the transfer is on chain; the API answers the request with it. */
-export const simulationSentUpdate = defineUpdate<SimulatedTransfer>('simulationSent');
+export { type SimulatedTransfer, simulationSentUpdate } from './simulate-messages';
 
 export const simulationWorkflowId = (simulationId: string) => `simulate-${simulationId}`;

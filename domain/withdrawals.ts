@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { fromBaseUnits } from './money';
 import { BaseUnits } from './payments';
+
+export { GAS_POLICY_EXCEEDED, SweepPlanFailure, type WithdrawalObject, withdrawalObject } from './withdrawal-objects';
 
 /**
  * A withdrawal moves tokens from the merchant's hot address to an external address:
@@ -20,12 +21,6 @@ export const WithdrawalStatus = z.enum([
   'failed',
 ]);
 export type WithdrawalStatus = z.infer<typeof WithdrawalStatus>;
-
-/**
- * `failure_reason` of a withdrawal whose worst-case gas (sweeps, top-ups, transfer) exceeds the
- * network's `maxGasSpendPerWithdrawal`; it fails before anything is signed.
- */
-export const GAS_POLICY_EXCEEDED = 'gas_policy_exceeded';
 
 /** What the withdrawal workflow is started with; everything it needs without reading config. */
 export const WithdrawalInput = z.object({
@@ -60,25 +55,6 @@ export const WithdrawalSnapshot = WithdrawalInput.extend({
   version: z.number().int(),
 });
 export type WithdrawalSnapshot = z.infer<typeof WithdrawalSnapshot>;
-
-/** Public JSON shape of a withdrawal (API responses and webhook payloads). */
-export function withdrawalObject(s: WithdrawalSnapshot) {
-  return {
-    id: s.id,
-    object: 'withdrawal' as const,
-    livemode: s.livemode,
-    status: s.status,
-    amount: fromBaseUnits(s.amount, s.decimals),
-    currency: s.currency,
-    network: s.network,
-    to_address: s.toAddress,
-    transaction_hash: s.txHash,
-    failure_reason: s.failureReason,
-    created_at: s.createdAt,
-    completed_at: s.completedAt,
-  };
-}
-export type WithdrawalObject = ReturnType<typeof withdrawalObject>;
 
 /** A transaction as the signing activities report it; amounts are base-unit strings. */
 export interface SignedTxSummary {
@@ -133,9 +109,6 @@ export interface PlannedSweep {
   derivationIndex: number;
   amount: string;
 }
-
-/** Error types of a sweep plan that cannot be made yet; both are retried, the workflow waits longer for leases. */
-export const SweepPlanFailure = { shortfall: 'SweepShortfall', addressesLeased: 'AddressesLeased' } as const;
 
 export interface SweepPlan {
   hotAddress: string;

@@ -15,7 +15,7 @@ import type { Activities } from '../activities';
 import type { EventType } from '../domain/events';
 import { depositReachedDepthSignal, depositSightedSignal, depositSnapshotQuery, depositUpdatedSignal } from '../domain/messages';
 import type { DepositInput, DepositSnapshot, DepositStatus } from '../domain/payments';
-import { workflowIds } from '../domain/payments';
+import { workflowIds } from '../domain/workflow-ids';
 import { SA } from '../domain/search-attributes';
 import { depositObject } from '../domain/serialize';
 

@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, executeChild, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { type SweepPlan, SweepPlanFailure, type WithdrawalInput, type WithdrawalSnapshot } from '../domain/withdrawals';
+import type { SweepPlan, WithdrawalInput, WithdrawalSnapshot } from '../domain/withdrawals';
+import { SweepPlanFailure } from '../domain/withdrawal-objects';
 import { withdrawalSweepsWorkflow } from './withdrawal-sweeps';
 
 // Planning retries while the chain view catches up with the ledger, then gives up: nothing has

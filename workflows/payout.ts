@@ -10,7 +10,8 @@ import {
 import type { Activities } from '../activities';
 import type { EventType } from '../domain/events';
 import { payoutDecidedUpdate } from '../domain/payout-messages';
-import { type PayoutInput, type PayoutSnapshot, type PayoutStatus, payoutAsWithdrawal, payoutRef } from '../domain/payouts';
+import type { PayoutInput, PayoutSnapshot, PayoutStatus } from '../domain/payouts';
+import { payoutAsWithdrawal, payoutRef } from '../domain/payout-refs';
 import { SA } from '../domain/search-attributes';
 import { planFunds, sweepToHotAddress } from './gather-funds';
 

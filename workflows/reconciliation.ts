@@ -1,6 +1,7 @@
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { differs, lastingMismatches, type ReconciliationInput } from '../domain/reconciliation';
+import type { ReconciliationInput } from '../domain/reconciliation';
+import { differs, lastingMismatches } from '../domain/reconciliation-rules';
 
 const { reconcileBalances, recordReconciliation } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',

@@ -1,6 +1,7 @@
 import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { type SimulateDepositInput, type SimulatedTransfer, simulationSentUpdate } from '../domain/simulate';
+import type { SimulateDepositInput } from '../domain/simulate';
+import { type SimulatedTransfer, simulationSentUpdate } from '../domain/simulate-messages';
 
 const { simulateTransfer, mineBlocks, reorgTransfer } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',

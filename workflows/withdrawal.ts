@@ -12,7 +12,7 @@ import type { EventType } from '../domain/events';
 import { SA } from '../domain/search-attributes';
 import { withdrawalDecidedUpdate, withdrawalSnapshotQuery } from '../domain/withdrawal-messages';
 import type { WithdrawalInput, WithdrawalSnapshot, WithdrawalStatus } from '../domain/withdrawals';
-import { GAS_POLICY_EXCEEDED, withdrawalObject } from '../domain/withdrawals';
+import { GAS_POLICY_EXCEEDED, withdrawalObject } from '../domain/withdrawal-objects';
 import { broadcastOnce, type MinedTx, reportStuck, sendTransaction } from './send-transaction';
 import { planFunds, sweepToHotAddress } from './gather-funds';
 import { signSweep } from './withdrawal-sweeps';
