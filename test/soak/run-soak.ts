@@ -204,7 +204,7 @@ async function drain(
   await sleep((options.confirmations + 2) * 1000);
   for (;;) {
     try {
-      busy = await inFlight(stack, await provider.getBlockNumber(), options.confirmations + 5);
+      busy = await inFlight(stack, await provider.getBlockNumber());
       if (!busy.length) busy = await undelivered(stack, webhooks);
       if (!busy.length) return elapsed();
     } catch {
@@ -220,17 +220,22 @@ async function drain(
   }
 }
 
-/** What Settle still has in flight, in words; empty once everything is final. */
-async function inFlight(stack: SoakStack, head: number, graceSeconds: number): Promise<string[]> {
+/**
+ * What Settle still has in flight, in words; empty once everything is final. A pending invoice
+ * counts however long past its expiry: it rightly waits for a transfer the watcher saw whose deposit
+ * has not reported (one a reorg dropped fails only once the chain proves it gone). One that never
+ * settles stalls the drain, and the oracle names it.
+ */
+async function inFlight(stack: SoakStack, head: number): Promise<string[]> {
   const r = await stack.pool.query<{ what: string }>(
     `SELECT 'watcher at block ' || next_block || ' of ' || $1::bigint AS what FROM chain_cursors WHERE network = 'local' AND next_block <= $1::bigint - 1
      UNION ALL SELECT 'deposit ' || id || ' ' || status FROM deposits WHERE status IN ('detected', 'confirming')
      UNION ALL SELECT 'withdrawal ' || id || ' ' || status FROM withdrawals WHERE status NOT IN ('completed', 'failed', 'rejected')
-     UNION ALL SELECT 'invoice ' || id || ' pending' FROM invoices WHERE status = 'pending' AND expires_at > now() - make_interval(secs => $2::int)
+     UNION ALL SELECT 'invoice ' || id || ' pending' FROM invoices WHERE status = 'pending'
      UNION ALL SELECT 'webhook ' || id || ' pending' FROM webhook_deliveries WHERE status = 'pending'
      UNION ALL SELECT 'no watcher cursor' WHERE NOT EXISTS (SELECT 1 FROM chain_cursors WHERE network = 'local')
      LIMIT 20`,
-    [head, graceSeconds],
+    [head],
   );
   return r.rows.map((row) => row.what);
 }
