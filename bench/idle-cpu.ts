@@ -65,7 +65,8 @@ function cpuTicks(pid: number): number | undefined {
   }
 }
 
-function processKind(pid: number): string {
+/** What a stack process is (worker, api, temporal, …), from its command line. */
+export function processKind(pid: number): string {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
     if (cmd.includes('worker/main')) return 'worker';

@@ -9,6 +9,7 @@ import { startSilentServer } from '../test/harness/silent-server';
 import type { BenchStack } from './dev-stack';
 import { cpuDuring } from './idle-cpu';
 import { type BenchRow, ms, percentile, times } from './table';
+import { mib, peakWorkerRssDuring } from './worker-memory';
 
 /** The noisy merchant's burst: customers created at once, each event a delivery to every silent endpoint. */
 const BURST = 30;
@@ -64,52 +65,65 @@ export async function benchNoisyNeighbour(stack: BenchStack, creates: number, pa
       return { createMs, detectMs };
     };
 
-    const quiet = await round('quiet');
-    const a = await createMerchant(pool, { name: 'Noisy neighbour' });
-    const { key } = await createApiKey(pool, { merchantId: a.id, livemode: false, scopes: ['read', 'write', 'webhooks'] });
-    for (let i = 0; i < DEFAULT_OBJECT_CAPS.webhookEndpoints; i++) {
-      await call(stack.apiUrl, key, '/api/v1/webhook-endpoints', { url: `${silent.url}/hook/${i}` });
-    }
-    await Promise.all(
-      Array.from({ length: BURST }, (_, i) => call(stack.apiUrl, key, '/api/v1/customers', { email: `buyer${i}@example.com` })),
-    );
-    await until(
-      async () =>
-        (
-          await pool.query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM webhook_deliveries WHERE merchant_id = $1 AND status = 'pending'",
-            [a.id],
-          )
-        ).rows[0]!.n >= DEFAULT_OBJECT_CAPS.webhookEndpoints,
-      120_000,
-    );
-    let noisy: Round | undefined;
-    const cpu = await cpuDuring(stack, async () => (noisy = await round('noisy')));
+    const { result: quiet, peak: quietRss } = await peakWorkerRssDuring(stack, () => round('quiet'));
+    const noise = await peakWorkerRssDuring(stack, async () => {
+      const a = await createMerchant(pool, { name: 'Noisy neighbour' });
+      const { key } = await createApiKey(pool, { merchantId: a.id, livemode: false, scopes: ['read', 'write', 'webhooks'] });
+      for (let i = 0; i < DEFAULT_OBJECT_CAPS.webhookEndpoints; i++) {
+        await call(stack.apiUrl, key, '/api/v1/webhook-endpoints', { url: `${silent.url}/hook/${i}` });
+      }
+      await Promise.all(
+        Array.from({ length: BURST }, (_, i) => call(stack.apiUrl, key, '/api/v1/customers', { email: `buyer${i}@example.com` })),
+      );
+      await until(
+        async () =>
+          (
+            await pool.query<{ n: number }>(
+              "SELECT count(*)::int AS n FROM webhook_deliveries WHERE merchant_id = $1 AND status = 'pending'",
+              [a.id],
+            )
+          ).rows[0]!.n >= DEFAULT_OBJECT_CAPS.webhookEndpoints,
+        120_000,
+      );
+      let noisy: Round | undefined;
+      const cpu = await cpuDuring(stack, async () => (noisy = await round('noisy')));
+      return { noisy: noisy!, cpu };
+    });
+    const { noisy, cpu } = noise.result;
     const p99 = (r: Round) => percentile(r.createMs, 99);
     const detect = (r: Round) => percentile(r.detectMs, 50);
     const detectNote =
       payments > 1
-        ? `median of ${payments} payments per round; slowest ${ms(Math.max(...quiet.detectMs))} quiet, ${ms(Math.max(...noisy!.detectMs))} noisy`
+        ? `median of ${payments} payments per round; slowest ${ms(Math.max(...quiet.detectMs))} quiet, ${ms(Math.max(...noisy.detectMs))} noisy`
         : undefined;
     const note = `${creates} creates per round; A: ${DEFAULT_OBJECT_CAPS.webhookEndpoints} silent endpoints × ${BURST} customers; CPU in cores during the noisy round ${cpu.total.toFixed(2)} (${cpu.breakdown}); A's most connections at once ${silent.mostAtOnce()}`;
     return [
       {
         figure: 'invoice create p99 beside a noisy neighbour',
         baseline: `${ms(p99(quiet))} quiet`,
-        settle: ms(p99(noisy!)),
-        ratio: times(p99(noisy!) / p99(quiet)),
+        settle: ms(p99(noisy)),
+        ratio: times(p99(noisy) / p99(quiet)),
         target: '≤ 2× quiet',
-        met: p99(noisy!) <= 2 * p99(quiet),
+        met: p99(noisy) <= 2 * p99(quiet),
         note,
       },
       {
         figure: 'transfer mined → deposit recorded beside a noisy neighbour',
         baseline: `${ms(detect(quiet))} quiet`,
-        settle: ms(detect(noisy!)),
-        ratio: times(detect(noisy!) / detect(quiet)),
+        settle: ms(detect(noisy)),
+        ratio: times(detect(noisy) / detect(quiet)),
         target: '≤ 2× quiet',
-        met: detect(noisy!) <= 2 * detect(quiet),
+        met: detect(noisy) <= 2 * detect(quiet),
         ...(detectNote ? { note: detectNote } : {}),
+      },
+      {
+        figure: 'worker memory beside a noisy neighbour',
+        baseline: `${mib(quietRss)} quiet peak`,
+        settle: `${mib(noise.peak)} peak`,
+        ratio: times(noise.peak / quietRss),
+        target: '≤ 2× quiet',
+        met: noise.peak <= 2 * quietRss,
+        note: `resident memory of the worker process, read every 200 ms from A's first endpoint to the end of B's noisy round`,
       },
     ];
   } finally {

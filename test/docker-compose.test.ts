@@ -8,7 +8,14 @@ import { ApiEnv, WorkerEnv } from '../config/env';
 const compose = parse(readFileSync(path.join(__dirname, '../docker-compose.yml'), 'utf8')) as {
   services: Record<
     string,
-    { environment?: Record<string, string>; ports?: string[]; command?: string[]; depends_on?: unknown; build?: string }
+    {
+      environment?: Record<string, string>;
+      ports?: string[];
+      command?: string[];
+      depends_on?: unknown;
+      build?: string;
+      volumes?: string[];
+    }
   >;
 };
 const services = compose.services;
@@ -62,6 +69,16 @@ describe('docker-compose.yml', () => {
       expect((services[name] as { deploy?: { replicas?: number } }).deploy?.replicas).toBe(2);
     const hostPorts = services['settle-api']!.ports![0]!.split(':').slice(-2)[0]!.split('-').map(Number);
     expect(hostPorts[1]! - hostPorts[0]! + 1).toBe(2);
+  });
+
+  test('when Temporal starts, then it reads the dynamic config that turns on fairness between merchants', () => {
+    const temporal = services.temporal!;
+    // The image resolves a relative path from its working directory, /etc/temporal.
+    const wanted = path.posix.resolve('/etc/temporal', temporal.environment!.DYNAMIC_CONFIG_FILE_PATH!);
+    const mount = (temporal.volumes ?? []).map((v) => v.split(':')).find(([, target]) => target === wanted);
+    expect(mount).toBeDefined();
+    const file = parse(readFileSync(path.join(__dirname, '..', mount![0]!), 'utf8')) as Record<string, Array<{ value: unknown }>>;
+    expect(file['matching.enableFairness']).toEqual([{ value: true }]);
   });
 
   test('when secrets are handed out, then only the worker receives the master seed', () => {

@@ -1,14 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { status } from '@grpc/grpc-js';
 import { msToTs } from '@temporalio/common/lib/time';
 import { Pool } from 'pg';
+import { parse } from 'yaml';
 import { freePort } from '../dev-stack/processes';
 
 const ROOT = path.resolve(__dirname, '../..');
+/** The Temporal dynamic config docker-compose.yml mounts into its Temporal service. */
+const DEPLOYMENT_DYNAMIC_CONFIG = path.join(ROOT, 'config/temporal-dynamic-config.yaml');
 
 /** The Temporal server and its SQL tool, built by scripts/provision/temporal-server.sh (cached after the first run). */
 export function provisionedTemporalServer(): { server: string; sqlTool: string; schemaDir: string } {
@@ -115,9 +118,8 @@ export async function prepareTemporalServer(options: {
     dynamicConfigClient: { filepath: path.join(options.dir, 'dynamicconfig.yaml'), pollInterval: '10s' },
   };
   const dynamicConfig = {
-    // Webhook deliveries carry the merchant as fairness key; this has the server honour it.
-    'matching.enableFairness': [{ value: true }],
-    'frontend.enableExecuteMultiOperation': [{ value: true }],
+    // What the docker-compose deployment runs with, so the cluster test proves that file.
+    ...(parse(readFileSync(DEPLOYMENT_DYNAMIC_CONFIG, 'utf8')) as Record<string, unknown>),
     // A fresh namespace and new search attributes are usable within a second, not after the default 10 s.
     'system.namespaceCacheRefreshInterval': [{ value: '1s' }],
   };
