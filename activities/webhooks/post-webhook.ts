@@ -57,6 +57,10 @@ function peerIsPublic(socket: Socket | null | undefined): boolean {
  * node's JSON-RPC reply, say) must not be readable through the delivery log.
  */
 export function postWebhook(url: URL, body: string, headers: Record<string, string>, options: PostOptions): Promise<PostResult> {
+  // Cancelled before it began (the worker shut down while the URL was checked): nothing is sent. A
+  // request made only to be destroyed would emit 'socket hang up' before any listener is attached,
+  // an uncaught exception that takes the whole worker down mid-shutdown.
+  if (options.cancel?.aborted) return Promise.reject(cancellationReason(options.cancel));
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise((resolve, reject) => {
@@ -75,6 +79,15 @@ export function postWebhook(url: URL, body: string, headers: Record<string, stri
       lookup: options.lookup,
       agent: false,
     });
+    // First, before anything can destroy the request: an error without a listener is uncaught.
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      finish({
+        ok: false,
+        statusCode: null,
+        error: describeTransportError(err.code),
+        responseSnippet: null,
+      }),
+    );
     const timer = setTimeout(() => {
       finish({ ok: false, statusCode: null, error: `timed out after ${options.timeoutMs} ms`, responseSnippet: null });
       req.destroy();
@@ -96,9 +109,8 @@ export function postWebhook(url: URL, body: string, headers: Record<string, stri
       settled = true;
       clearTimeout(timer);
       req.destroy();
-      reject(options.cancel?.reason ?? new Error('delivery cancelled'));
+      reject(cancellationReason(options.cancel!));
     };
-    if (options.cancel?.aborted) return onCancel();
     options.cancel?.addEventListener('abort', onCancel, { once: true });
 
     req.on('response', (res) => {
@@ -125,14 +137,8 @@ export function postWebhook(url: URL, body: string, headers: Record<string, stri
       res.on('close', done);
       res.on('error', done);
     });
-    req.on('error', (err: NodeJS.ErrnoException) =>
-      finish({
-        ok: false,
-        statusCode: null,
-        error: describeTransportError(err.code),
-        responseSnippet: null,
-      }),
-    );
     req.end(body);
   });
 }
+
+const cancellationReason = (signal: AbortSignal): unknown => signal.reason ?? new Error('delivery cancelled');
