@@ -23,13 +23,12 @@ const ROOT = path.resolve(__dirname, '..');
 /** Starts the dev stack exactly as `npm start` does, so the bench measures what a new user runs. */
 export async function startBenchStack(): Promise<BenchStack> {
   const data = mkdtempSync(path.join(os.tmpdir(), 'settle-bench-'));
-  const ports = {
-    api: await freePort(),
-    temporal: await freePort(),
-    ui: await freePort(),
-    pg: await freePort(),
-    chain: await freePort(),
+  const chosen: number[] = [];
+  const port = async () => {
+    chosen.push(await freePort(chosen));
+    return chosen.at(-1)!;
   };
+  const ports = { api: await port(), temporal: await port(), ui: await port(), pg: await port(), chain: await port() };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SETTLE_DEV_DATA: data,

@@ -96,7 +96,8 @@ export async function benchNoisyNeighbour(stack: BenchStack, creates: number, pa
       payments > 1
         ? `median of ${payments} payments per round; slowest ${ms(Math.max(...quiet.detectMs))} quiet, ${ms(Math.max(...noisy.detectMs))} noisy`
         : undefined;
-    const note = `${creates} creates per round; A: ${DEFAULT_OBJECT_CAPS.webhookEndpoints} silent endpoints × ${BURST} customers; CPU in cores during the noisy round ${cpu.total.toFixed(2)} (${cpu.breakdown}); A's most connections at once ${silent.mostAtOnce()}`;
+    const each = (r: Round) => r.createMs.map((v) => v.toFixed(0)).join(' ');
+    const note = `${creates} creates per round (ms, in order: quiet ${each(quiet)}; noisy ${each(noisy)}); A: ${DEFAULT_OBJECT_CAPS.webhookEndpoints} silent endpoints × ${BURST} customers; CPU in cores during the noisy round ${cpu.total.toFixed(2)} (${cpu.breakdown}); A's most connections at once ${silent.mostAtOnce()}`;
     return [
       {
         figure: 'invoice create p99 beside a noisy neighbour',

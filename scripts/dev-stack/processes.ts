@@ -5,15 +5,23 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** A free TCP port on 127.0.0.1, chosen by the OS. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+/**
+ * A port free right now, other than `taken`: ports a stack has chosen but whose servers have not
+ * bound them yet are free to the kernel, which may hand one out again.
+ */
+export async function freePort(taken: Iterable<number> = []): Promise<number> {
+  const excluded = new Set(taken);
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
     });
-  });
+    if (!excluded.has(port)) return port;
+  }
 }
 
 /** Binaries recorded by scripts/provision/all.sh; env variables win. Empty means "let the SDK download". */

@@ -30,6 +30,18 @@ const PORTS = {
   postgres: Number(process.env.SETTLE_DEV_POSTGRES_PORT ?? 54329),
   chain: Number(process.env.SETTLE_DEV_CHAIN_PORT ?? 8545),
 };
+/**
+ * Ports the stack picks itself (Temporal's metrics, the worker's HTTP and SDK metrics), never one
+ * of PORTS: the Temporal CLI's own random metrics port once took the PostgreSQL port a bench stack
+ * had chosen before PostgreSQL bound it, and PostgreSQL never started.
+ */
+const picked: number[] = [];
+async function pickPort(variable: string | undefined): Promise<number> {
+  if (variable) return Number(variable);
+  const port = await freePort([...Object.values(PORTS), ...picked]);
+  picked.push(port);
+  return port;
+}
 const log = (msg: string) => console.log(`[settle] ${msg}`);
 const cleanups: Array<() => Promise<void>> = [];
 const supervisor = new Supervisor(log);
@@ -64,7 +76,7 @@ async function main(): Promise<void> {
   };
   const tsx = (entry: string) => [require.resolve('tsx/cli'), entry];
   // Free ports unless set, so a second stack (the bench's) never collides with the developer's.
-  const workerHttpPort = Number(process.env.SETTLE_WORKER_HTTP_PORT ?? (await freePort()));
+  const workerHttpPort = await pickPort(process.env.SETTLE_WORKER_HTTP_PORT);
   supervisor.run({
     name: 'worker',
     command: process.execPath,
@@ -75,7 +87,7 @@ async function main(): Promise<void> {
       SETTLE_MASTER_SEED: masterSeed,
       SETTLE_WATCH_NETWORKS: 'local',
       SETTLE_WORKER_HTTP_PORT: String(workerHttpPort),
-      SETTLE_TEMPORAL_METRICS_ADDRESS: process.env.SETTLE_TEMPORAL_METRICS_ADDRESS ?? `127.0.0.1:${await freePort()}`,
+      SETTLE_TEMPORAL_METRICS_ADDRESS: process.env.SETTLE_TEMPORAL_METRICS_ADDRESS ?? `127.0.0.1:${await pickPort(undefined)}`,
     },
   });
   // The API gets no seed: it never holds key material.
@@ -114,6 +126,7 @@ async function startTemporal(): Promise<string> {
     args: [
       ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(PORTS.temporal)],
       ...['--ui-port', String(PORTS.temporalUi), ...temporalStoreArgs(path.join(DATA, 'temporal.db')), '--log-level', 'error'],
+      ...['--metrics-port', String(await pickPort(process.env.SETTLE_DEV_TEMPORAL_METRICS_PORT))],
       // Webhook deliveries carry the merchant as fairness key; this has the server honour it.
       ...['--dynamic-config-value', 'matching.enableFairness=true'],
       ...ALL_SEARCH_ATTRIBUTES.flatMap((a) => [
