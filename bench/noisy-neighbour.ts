@@ -27,9 +27,15 @@ interface Round {
  * B's create p99 and detection time (transfer mined → deposit recorded) under the noise, beside
  * the quiet round of the same run. With one payment a round (the default) detection is one sample,
  * and the head poll's phase (up to 100 ms on the dev chain) can decide its ratio; several payments
- * compare the rounds' medians.
+ * compare the rounds' medians. With `control`, the second round runs with no neighbour either: the
+ * spread of the ratios between two quiet rounds, which a noisy round's ratio is read against.
  */
-export async function benchNoisyNeighbour(stack: BenchStack, creates: number, payments = 1): Promise<BenchRow[]> {
+export async function benchNoisyNeighbour(
+  stack: BenchStack,
+  creates: number,
+  payments = 1,
+  control = false,
+): Promise<BenchRow[]> {
   if (payments > creates) throw new Error(`${payments} payments need as many invoices; ${creates} are created`);
   const pool = new Pool({ connectionString: stack.databaseUrl, max: 2 });
   const provider = new JsonRpcProvider(stack.rpcUrl, 31337, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
@@ -67,6 +73,7 @@ export async function benchNoisyNeighbour(stack: BenchStack, creates: number, pa
 
     const { result: quiet, peak: quietRss } = await peakWorkerRssDuring(stack, () => round('quiet'));
     const noise = await peakWorkerRssDuring(stack, async () => {
+      if (control) return { noisy: await round('noisy'), cpu: { total: 0, breakdown: '' } };
       const a = await createMerchant(pool, { name: 'Noisy neighbour' });
       const { key } = await createApiKey(pool, { merchantId: a.id, livemode: false, scopes: ['read', 'write', 'webhooks'] });
       for (let i = 0; i < DEFAULT_OBJECT_CAPS.webhookEndpoints; i++) {
@@ -97,7 +104,10 @@ export async function benchNoisyNeighbour(stack: BenchStack, creates: number, pa
         ? `median of ${payments} payments per round; slowest ${ms(Math.max(...quiet.detectMs))} quiet, ${ms(Math.max(...noisy.detectMs))} noisy`
         : undefined;
     const each = (r: Round) => r.createMs.map((v) => v.toFixed(0)).join(' ');
-    const note = `${creates} creates per round (ms, in order: quiet ${each(quiet)}; noisy ${each(noisy)}); A: ${DEFAULT_OBJECT_CAPS.webhookEndpoints} silent endpoints × ${BURST} customers; CPU in cores during the noisy round ${cpu.total.toFixed(2)} (${cpu.breakdown}); A's most connections at once ${silent.mostAtOnce()}`;
+    const neighbour = control
+      ? 'CONTROL RUN: no neighbour in either round'
+      : `A: ${DEFAULT_OBJECT_CAPS.webhookEndpoints} silent endpoints × ${BURST} customers; CPU in cores during the noisy round ${cpu.total.toFixed(2)} (${cpu.breakdown}); A's most connections at once ${silent.mostAtOnce()}`;
+    const note = `${creates} creates per round (ms, in order: quiet ${each(quiet)}; noisy ${each(noisy)}); ${neighbour}`;
     return [
       {
         figure: 'invoice create p99 beside a noisy neighbour',

@@ -22,7 +22,7 @@ import { type BenchRow, renderTable } from './table';
  * 40 s per 1000 empty blocks past 4000 on a loaded 2-core machine), so building the issue's 10k
  * backlog alone takes longer than the whole run may (`--catch-up-blocks 10000` still does it).
  *
- *   npm run bench [-- --idle-seconds 600 --deposits 10000 --only invoice-create,idle-cpu,noisy-neighbour --noisy-payments 5]
+ *   npm run bench [-- --idle-seconds 600 --deposits 10000 --only invoice-create,idle-cpu,noisy-neighbour --noisy-payments 5 --noisy-control]
  */
 const { values: args } = parseArgs({
   options: {
@@ -39,6 +39,8 @@ const { values: args } = parseArgs({
     'lookup-sizes': { type: 'string', default: '1000,10000,100000,1000000' },
     'noisy-creates': { type: 'string', default: '10' },
     'noisy-payments': { type: 'string', default: '1' },
+    // A control: both rounds run with no neighbour at all, so the method's own spread is known.
+    'noisy-control': { type: 'boolean', default: false },
     only: { type: 'string', default: '' },
     out: { type: 'string', default: path.join(__dirname, 'RESULTS.md') },
   },
@@ -86,7 +88,10 @@ async function main(): Promise<void> {
         },
       ],
       // Last: the neighbour's deliveries keep retrying for minutes after it.
-      ['noisy-neighbour', () => benchNoisyNeighbour(stack, n('noisy-creates'), n('noisy-payments'))],
+      [
+        'noisy-neighbour',
+        () => benchNoisyNeighbour(stack, n('noisy-creates'), n('noisy-payments'), Boolean(args['noisy-control'])),
+      ],
     ];
     for (const [name, run] of figures) {
       if (!wanted(name)) continue;
