@@ -58,18 +58,25 @@ export async function startBenchStack(): Promise<BenchStack> {
   };
   child.stdout!.on('data', record);
   child.stderr!.on('data', record);
-  await waitFor(
-    () => output.includes('Settle is running.'),
-    child,
-    () => output,
-    300_000,
-  );
-  await waitFor(
-    () => output.includes('settle worker polling'),
-    child,
-    () => output,
-    120_000,
-  );
+  try {
+    await waitFor(
+      () => output.includes('Settle is running.'),
+      child,
+      () => output,
+      300_000,
+    );
+    await waitFor(
+      () => output.includes('settle worker polling'),
+      child,
+      () => output,
+      120_000,
+    );
+  } catch (err) {
+    // A stack that never came up is still stopped: its Temporal server once outlived the bench.
+    await stopChild(child, 'SIGINT');
+    rmSync(data, { recursive: true, force: true });
+    throw err;
+  }
   const credentials = JSON.parse(readFileSync(path.join(data, 'dev-credentials.json'), 'utf8')) as {
     merchantId: string;
     apiKey: string;
