@@ -4,10 +4,9 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** A free TCP port on 127.0.0.1, chosen by the OS. */
 /**
- * A port free right now, other than `taken`: ports a stack has chosen but whose servers have not
- * bound them yet are free to the kernel, which may hand one out again.
+ * A free TCP port on 127.0.0.1, chosen by the OS, other than `taken`: ports a stack has chosen but
+ * whose servers have not bound them yet are free to the kernel, which may hand one out again.
  */
 export async function freePort(taken: Iterable<number> = []): Promise<number> {
   const excluded = new Set(taken);
