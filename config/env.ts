@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { NetworkRegistry, NetworkRegistryConfig } from '../domain/networks';
+import { TaskQueueKind } from '../domain/task-queues';
 import { DEFAULT_FAN_OUT_PER_SECOND } from '../domain/webhooks';
 
 /** Variables both processes read. Required ones have no default; the compose test checks them. */
@@ -61,6 +62,18 @@ export type ApiEnv = z.infer<typeof ApiEnv>;
 export const WorkerEnv = SharedEnv.extend({
   /** BIP39-style master seed as hex; the only private key material in Settle, read only by the worker. */
   SETTLE_MASTER_SEED: z.string().regex(/^[0-9a-fA-F]{32,128}$/, 'hex seed of 16 to 64 bytes'),
+  /**
+   * The kinds of work this process polls for (comma-separated: payments, test-payments, webhooks,
+   * chain-watchers); all by default. Webhook deliveries in a process of their own, at a lower CPU
+   * priority (SETTLE_WORKER_NICE), cannot slow payments down where the two share a machine.
+   */
+  SETTLE_WORKER_QUEUES: z
+    .string()
+    .default(Object.values(TaskQueueKind).join(','))
+    .transform((v) => listOf(v))
+    .pipe(z.array(z.enum(Object.values(TaskQueueKind) as [TaskQueueKind, ...TaskQueueKind[]])).min(1)),
+  /** This process's CPU priority as `nice` counts it (0 to 19; higher yields the CPU to other processes). */
+  SETTLE_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(0),
   /** Networks whose chain watcher this worker keeps running (comma-separated ids). */
   SETTLE_WATCH_NETWORKS: z.string().default('local'),
   /** Webhook attempts this process runs at once, all merchants together. */

@@ -71,6 +71,8 @@ export interface WorkerOptions {
   deliveriesPerMerchant?: number;
   /** Delivery queues one merchant's wide fan-outs start a second from this process. */
   fanOutPerSecond?: number;
+  /** The kinds of work this process polls for; all by default. */
+  queues?: readonly TaskQueueKind[];
 }
 
 /** The worker of each task queue, run and stopped together. */
@@ -109,7 +111,7 @@ export async function createSettleWorker(options: WorkerOptions): Promise<Settle
   // Bundled once for all the queues' workers.
   const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode(workflowBundleOptions));
   const workers = await Promise.all(
-    Object.values(TaskQueueKind).map((kind) => {
+    (options.queues ?? Object.values(TaskQueueKind)).map((kind) => {
       const limits = { ...DEFAULT_QUEUE_LIMITS[kind], ...options.limits?.[kind] };
       return Worker.create({
         connection: options.connection,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { migrate } from '../activities/db/migrate';
@@ -8,6 +9,7 @@ import { createLogger } from '../activities/observability/logger';
 import { temporalLogger } from '../activities/observability/temporal-logger';
 import { listOf, loadNetworkRegistry, parseEnv, WorkerEnv } from '../config/env';
 import { createSettleWorker, DEFAULT_QUEUE_LIMITS } from './create-worker';
+import { TaskQueueKind } from '../domain/task-queues';
 import { registerSearchAttributes } from '../activities/temporal/register-search-attributes';
 import { ensureChainWatchers } from './start-chain-watchers';
 import { ensureReconciliationSchedules } from './ensure-reconciliation-schedules';
@@ -17,6 +19,7 @@ import { startWorkerObservability } from './worker-observability';
 async function main(): Promise<void> {
   const env = parseEnv(WorkerEnv);
   const logger = createLogger('worker');
+  if (env.SETTLE_WORKER_NICE) os.setPriority(env.SETTLE_WORKER_NICE);
   const sdkMetrics = env.SETTLE_TEMPORAL_METRICS_ADDRESS === 'off' ? undefined : env.SETTLE_TEMPORAL_METRICS_ADDRESS;
   // Before any connection: the SDK's runtime (and its Prometheus endpoint) is created once per process.
   Runtime.install({
@@ -52,9 +55,11 @@ async function main(): Promise<void> {
     limits: { webhooks: { ...DEFAULT_QUEUE_LIMITS.webhooks, activities: env.SETTLE_WEBHOOK_CONCURRENCY } },
     deliveriesPerMerchant: env.SETTLE_WEBHOOK_CONCURRENCY_PER_MERCHANT,
     fanOutPerSecond: env.SETTLE_WEBHOOK_FANOUT_PER_SECOND,
+    queues: env.SETTLE_WORKER_QUEUES,
     ...(env.SETTLE_WORKFLOW_BUNDLE ? { workflowBundle: { code: readFileSync(env.SETTLE_WORKFLOW_BUNDLE, 'utf8') } } : {}),
   });
-  const watched = listOf(env.SETTLE_WATCH_NETWORKS);
+  // Chain watchers and reconciliations are started by a process that runs them.
+  const watched = env.SETTLE_WORKER_QUEUES.includes(TaskQueueKind.chainWatchers) ? listOf(env.SETTLE_WATCH_NETWORKS) : [];
   const http = await startWorkerObservability({
     host: env.SETTLE_WORKER_HTTP_HOST,
     port: env.SETTLE_WORKER_HTTP_PORT,
