@@ -10,6 +10,7 @@ import { migrate } from '../../activities/db/migrate';
 import { createApiKey, createMerchant } from '../../activities/db/merchants';
 import { hashApiKey } from '../../domain/api-key';
 import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { TaskQueueKind } from '../../domain/task-queues';
 import { freePort } from './processes';
 import { Supervisor } from './supervisor';
 import { startSupervisedChain, startSupervisedPostgres, waitFor } from './supervised-parts';
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
     cwd: ROOT,
     env: {
       ...workerEnv,
-      SETTLE_WORKER_QUEUES: 'payments,test-payments,chain-watchers',
+      SETTLE_WORKER_QUEUES: [TaskQueueKind.payments, TaskQueueKind.testPayments, TaskQueueKind.chainWatchers].join(','),
       SETTLE_WORKER_HTTP_PORT: String(workerHttpPort),
       SETTLE_TEMPORAL_METRICS_ADDRESS: process.env.SETTLE_TEMPORAL_METRICS_ADDRESS ?? `127.0.0.1:${await pickPort(undefined)}`,
     },
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
     cwd: ROOT,
     env: {
       ...workerEnv,
-      SETTLE_WORKER_QUEUES: 'webhooks',
+      SETTLE_WORKER_QUEUES: TaskQueueKind.webhooks,
       SETTLE_WORKER_NICE: '10',
       SETTLE_WORKER_HTTP_PORT: String(await pickPort(undefined)),
       SETTLE_TEMPORAL_METRICS_ADDRESS: 'off',
