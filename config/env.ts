@@ -60,8 +60,14 @@ export const ApiEnv = SharedEnv.extend({
 export type ApiEnv = z.infer<typeof ApiEnv>;
 
 export const WorkerEnv = SharedEnv.extend({
-  /** BIP39-style master seed as hex; the only private key material in Settle, read only by the worker. */
-  SETTLE_MASTER_SEED: z.string().regex(/^[0-9a-fA-F]{32,128}$/, 'hex seed of 16 to 64 bytes'),
+  /**
+   * BIP39-style master seed as hex; the only private key material in Settle, read only by the worker.
+   * Required unless the process polls only webhook deliveries, which never need a key.
+   */
+  SETTLE_MASTER_SEED: z
+    .string()
+    .regex(/^[0-9a-fA-F]{32,128}$/, 'hex seed of 16 to 64 bytes')
+    .optional(),
   /**
    * The kinds of work this process polls for (comma-separated: payments, test-payments, webhooks,
    * chain-watchers); all by default. Webhook deliveries in a process of their own, at a lower CPU
@@ -91,6 +97,14 @@ export const WorkerEnv = SharedEnv.extend({
   SETTLE_RECONCILIATION_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(15),
   /** Where the Temporal SDK serves its Prometheus metrics (merged into /metrics); `off` disables them. */
   SETTLE_TEMPORAL_METRICS_ADDRESS: z.string().default('127.0.0.1:9465'),
+}).superRefine((env, ctx) => {
+  if (env.SETTLE_MASTER_SEED === undefined && env.SETTLE_WORKER_QUEUES.some((q) => q !== TaskQueueKind.webhooks)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SETTLE_MASTER_SEED'],
+      message: `required unless SETTLE_WORKER_QUEUES is ${TaskQueueKind.webhooks} alone`,
+    });
+  }
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 

@@ -3,9 +3,11 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { ApiEnv, WorkerEnv } from '../config/env';
+import { TaskQueueKind } from '../domain/task-queues';
 
 /** No Docker engine runs here, so the compose file is checked against the app's own configuration schemas. */
-const compose = parse(readFileSync(path.join(__dirname, '../docker-compose.yml'), 'utf8')) as {
+// `merge` resolves the `<<:` keys compose uses to share the workers' settings.
+const compose = parse(readFileSync(path.join(__dirname, '../docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<
     string,
     {
@@ -29,9 +31,18 @@ function requiredVariables(schema: z.ZodObject): string[] {
 const expand = (value: string) =>
   value.replace(/\$\{(\w+)(:-([^}]*)|:\?[^}]*)?\}/g, (_m, _name, _d, fallback) => fallback ?? 'x');
 
+const WORKERS = ['settle-worker', 'settle-webhook-worker'];
+
 describe('docker-compose.yml', () => {
-  test('when the file is read, then it has Temporal on PostgreSQL, its UI, PostgreSQL, the Settle API and worker', () => {
-    expect(Object.keys(services).sort()).toEqual(['postgresql', 'settle-api', 'settle-worker', 'temporal', 'temporal-ui']);
+  test('when the file is read, then it has Temporal on PostgreSQL, its UI, PostgreSQL, the Settle API and workers', () => {
+    expect(Object.keys(services).sort()).toEqual([
+      'postgresql',
+      'settle-api',
+      'settle-webhook-worker',
+      'settle-worker',
+      'temporal',
+      'temporal-ui',
+    ]);
     expect(services.temporal!.environment!.DB).toBe('postgres12');
     expect(services.temporal!.environment!.POSTGRES_SEEDS).toBe('postgresql');
   });
@@ -39,6 +50,7 @@ describe('docker-compose.yml', () => {
   test.each([
     ['settle-api', ApiEnv, 'api/main.js'],
     ['settle-worker', WorkerEnv, 'worker/main.js'],
+    ['settle-webhook-worker', WorkerEnv, 'worker/main.js'],
   ] as const)('when %s starts, then every variable its config requires is set and parses', (name, schema, entry) => {
     const service = services[name]!;
     expect(service.command).toContain(entry);
@@ -51,7 +63,7 @@ describe('docker-compose.yml', () => {
 
   test('when the processes connect, then addresses name real services and ports', () => {
     const temporalPort = services.temporal!.ports!.map((p) => p.split(':').pop())[0];
-    for (const name of ['settle-api', 'settle-worker']) {
+    for (const name of ['settle-api', ...WORKERS]) {
       const env = services[name]!.environment!;
       expect(env.TEMPORAL_ADDRESS).toBe(`temporal:${temporalPort}`);
       const db = new URL(expand(env.DATABASE_URL!));
@@ -64,8 +76,8 @@ describe('docker-compose.yml', () => {
     expect(services['settle-api']!.ports!.some((p) => p.endsWith(`:${apiPort}`))).toBe(true);
   });
 
-  test('when the cluster is laid out, then two APIs and two workers share it, as npm run cluster runs them', () => {
-    for (const name of ['settle-api', 'settle-worker'])
+  test('when the cluster is laid out, then two of each API and worker share it', () => {
+    for (const name of ['settle-api', ...WORKERS])
       expect((services[name] as { deploy?: { replicas?: number } }).deploy?.replicas).toBe(2);
     const hostPorts = services['settle-api']!.ports![0]!.split(':').slice(-2)[0]!.split('-').map(Number);
     expect(hostPorts[1]! - hostPorts[0]! + 1).toBe(2);
@@ -81,7 +93,20 @@ describe('docker-compose.yml', () => {
     expect(file['matching.enableFairness']).toEqual([{ value: true }]);
   });
 
-  test('when secrets are handed out, then only the worker receives the master seed', () => {
+  test('when work is split, then every queue is polled, payments by one kind of worker and webhooks at a lower priority by the other', () => {
+    const queuesOf = (name: string) =>
+      WorkerEnv.shape.SETTLE_WORKER_QUEUES.parse(services[name]!.environment!.SETTLE_WORKER_QUEUES);
+    const nice = (name: string) => WorkerEnv.shape.SETTLE_WORKER_NICE.parse(services[name]!.environment!.SETTLE_WORKER_NICE);
+    expect(queuesOf('settle-webhook-worker')).toEqual([TaskQueueKind.webhooks]);
+    expect(queuesOf('settle-worker')).not.toContain(TaskQueueKind.webhooks);
+    expect(new Set([...queuesOf('settle-worker'), ...queuesOf('settle-webhook-worker')])).toEqual(
+      new Set(Object.values(TaskQueueKind)),
+    );
+    expect(nice('settle-webhook-worker')).toBeGreaterThan(nice('settle-worker'));
+    expect(services['settle-webhook-worker']!.command).toEqual(services['settle-worker']!.command);
+  });
+
+  test('when secrets are handed out, then only the payment workers receive the master seed', () => {
     expect(services['settle-worker']!.environment).toHaveProperty('SETTLE_MASTER_SEED');
     for (const [name, s] of Object.entries(services)) {
       if (name !== 'settle-worker') expect(s.environment ?? {}).not.toHaveProperty('SETTLE_MASTER_SEED');

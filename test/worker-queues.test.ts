@@ -23,4 +23,15 @@ describe('which queues a worker process polls', () => {
     expect(env({ SETTLE_WORKER_QUEUES: ' , ' }).success).toBe(false);
     expect(env({ SETTLE_WORKER_NICE: '-5' }).success).toBe(false);
   });
+
+  test('when a process polls only webhooks, then it runs without the master seed; any other queue requires it', () => {
+    const seedless = (queues?: string) =>
+      WorkerEnv.safeParse({ DATABASE_URL: 'postgres://x', ...(queues ? { SETTLE_WORKER_QUEUES: queues } : {}) });
+    expect(seedless('webhooks').success).toBe(true);
+    for (const queues of [undefined, 'payments', 'test-payments', 'chain-watchers', 'webhooks,payments']) {
+      const parsed = seedless(queues);
+      expect(parsed.success).toBe(false);
+      expect(!parsed.success && parsed.error.issues.map((i) => i.path.join('.'))).toEqual(['SETTLE_MASTER_SEED']);
+    }
+  });
 });

@@ -63,7 +63,8 @@ export interface WorkerOptions {
   taskQueue: string;
   pool: Pool;
   registry: NetworkRegistry;
-  masterSeedHex: string;
+  /** Every process that runs payments needs it; one that only delivers webhooks runs without. */
+  masterSeedHex?: string;
   /** Prebuilt workflow bundle (tests build it once); otherwise bundled from workflows/ at start. */
   workflowBundle?: WorkflowBundle;
   limits?: Partial<Record<TaskQueueKind, QueueLimits>>;

@@ -21,12 +21,22 @@ export interface WalletAccount {
   scheme: DerivationScheme;
 }
 
-/** Settle's HD wallet: one master seed, one BIP44 account per merchant. Lives only in the worker. */
+/**
+ * Settle's HD wallet: one master seed, one BIP44 account per merchant. Lives only in the worker.
+ * A worker process that only delivers webhooks is given no seed: it makes requests to URLs merchants
+ * chose, so it is the one process that must not hold keys. Its wallet refuses every derivation.
+ */
 export class HdWallet {
-  private readonly root: BIP32Interface;
+  private readonly root: BIP32Interface | undefined;
 
-  constructor(seedHex: string) {
-    this.root = bip32.fromSeed(Buffer.from(seedHex, 'hex'));
+  constructor(seedHex: string | undefined) {
+    this.root = seedHex === undefined ? undefined : bip32.fromSeed(Buffer.from(seedHex, 'hex'));
+  }
+
+  private derive(path: string): BIP32Interface {
+    // Retryable: on a queue that a worker with the seed also polls, another attempt can land there.
+    if (!this.root) throw new Error('this worker process holds no master seed (SETTLE_MASTER_SEED); it cannot derive keys');
+    return this.root.derivePath(path);
   }
 
   static path(account: WalletAccount, livemode: boolean, index: number): string {
@@ -36,12 +46,12 @@ export class HdWallet {
 
   /** Checksummed EVM address of one derived key. */
   address(account: WalletAccount, livemode: boolean, index: number): string {
-    const node = this.root.derivePath(HdWallet.path(account, livemode, index));
+    const node = this.derive(HdWallet.path(account, livemode, index));
     return computeAddress(hexlify(node.publicKey));
   }
 
   privateKey(account: WalletAccount, livemode: boolean, index: number): string {
-    const node = this.root.derivePath(HdWallet.path(account, livemode, index));
+    const node = this.derive(HdWallet.path(account, livemode, index));
     if (!node.privateKey) throw new Error('derived node has no private key');
     return hexlify(node.privateKey);
   }

@@ -63,8 +63,11 @@ async function main(): Promise<void> {
   const apiKey = await devApiKey(pool);
   await pool.end();
 
+  // Only the payment worker gets the seed, even when it came from this shell's environment.
+  const inherited = { ...process.env };
+  delete inherited.SETTLE_MASTER_SEED;
   const env = {
-    ...process.env,
+    ...inherited,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     SETTLE_NETWORKS_FILE: networksFile,
@@ -78,7 +81,7 @@ async function main(): Promise<void> {
   const tsx = (entry: string) => [require.resolve('tsx/cli'), entry];
   // Free ports unless set, so a second stack (the bench's) never collides with the developer's.
   const workerHttpPort = await pickPort(process.env.SETTLE_WORKER_HTTP_PORT);
-  const workerEnv = { ...env, SETTLE_MASTER_SEED: masterSeed, SETTLE_WATCH_NETWORKS: 'local' };
+  const workerEnv = { ...env, SETTLE_WATCH_NETWORKS: 'local' };
   supervisor.run({
     name: 'worker',
     command: process.execPath,
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
     cwd: ROOT,
     env: {
       ...workerEnv,
+      SETTLE_MASTER_SEED: masterSeed,
       SETTLE_WORKER_QUEUES: [TaskQueueKind.payments, TaskQueueKind.testPayments, TaskQueueKind.chainWatchers].join(','),
       SETTLE_WORKER_HTTP_PORT: String(workerHttpPort),
       SETTLE_TEMPORAL_METRICS_ADDRESS: process.env.SETTLE_TEMPORAL_METRICS_ADDRESS ?? `127.0.0.1:${await pickPort(undefined)}`,
@@ -93,7 +97,8 @@ async function main(): Promise<void> {
   });
   // Webhook deliveries in a process of their own at a lower CPU priority: a merchant flooding its
   // endpoints costs CPU that payments win whenever both want it (issue 14's noisy neighbour: another
-  // merchant's create p99 beside it went from 307-417 ms to 190-341 ms on two cores).
+  // merchant's create p99 beside it went from 307-417 ms to 190-341 ms on two cores). It requests
+  // URLs merchants chose, so it holds no seed.
   supervisor.run({
     name: 'webhook-worker',
     command: process.execPath,

@@ -64,4 +64,10 @@ describe('HD wallet', () => {
 
     expect(liveGuess === wallet.address(account, true, 0)).toBe(exposed);
   });
+
+  test('when a worker process has no seed (webhooks only), then every derivation is refused', () => {
+    const keyless = new HdWallet(undefined);
+    expect(() => keyless.address(hardened(0), true, 0)).toThrow(/holds no master seed/);
+    expect(() => keyless.privateKey(hardened(0), false, 0)).toThrow(/holds no master seed/);
+  });
 });
