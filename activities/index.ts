@@ -55,7 +55,12 @@ export function createActivities(deps: ActivityDeps) {
     DELIVERY_TIMEOUT_MS,
   );
   const storeEvent = createStoreEvent(deps.pool);
+  // Start delays come from the slots of the process that takes the deliveries' turns: the one
+  // polling the webhooks queue, where this activity runs. Publishing runs on the payment queues,
+  // possibly in a process that delivers nothing, whose slots would never see a delivery finish:
+  // its inline dispatch starts queues at once, and a merchant over its slots is deferred at its turn.
   const dispatchEvent = createDispatchEvent(deps.pool, deps.client, deps.taskQueue, merchantSlots);
+  const dispatchInline = createDispatchEvent(deps.pool, deps.client, deps.taskQueue);
   const startEventDispatch = createStartEventDispatch(
     deps.client,
     deps.taskQueue,
@@ -67,7 +72,7 @@ export function createActivities(deps: ActivityDeps) {
    */
   const publishEvent = async (input: PublishEventInput): Promise<string> => {
     const { id } = await storeEvent(input);
-    const dispatched = await dispatchEvent(id, PUBLISH_REQUEST_ID, INLINE_FAN_OUT);
+    const dispatched = await dispatchInline(id, PUBLISH_REQUEST_ID, INLINE_FAN_OUT);
     if (dispatched && 'tooMany' in dispatched) await startEventDispatch(id, input.merchantId, dispatched.tooMany);
     return id;
   };
