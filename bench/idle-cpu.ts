@@ -65,11 +65,14 @@ function cpuTicks(pid: number): number | undefined {
   }
 }
 
-/** What a stack process is (worker, api, temporal, …), from its command line. */
+/** What a stack process is (worker, webhook worker, api, temporal, …), from its command line and environment. */
 export function processKind(pid: number): string {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-    if (cmd.includes('worker/main')) return 'worker';
+    if (cmd.includes('worker/main')) {
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      return env.includes('SETTLE_WORKER_QUEUES=webhooks') ? 'webhook worker' : 'worker';
+    }
     if (cmd.includes('api/main')) return 'api';
     if (cmd.includes('dev-stack/start')) return 'supervisor';
     if (cmd.includes('temporal')) return 'temporal';

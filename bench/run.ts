@@ -22,7 +22,7 @@ import { type BenchRow, renderTable } from './table';
  * 40 s per 1000 empty blocks past 4000 on a loaded 2-core machine), so building the issue's 10k
  * backlog alone takes longer than the whole run may (`--catch-up-blocks 10000` still does it).
  *
- *   npm run bench [-- --idle-seconds 600 --deposits 10000 --only invoice-create,idle-cpu,noisy-neighbour --noisy-payments 5 --noisy-control]
+ *   npm run bench [-- --idle-seconds 600 --deposits 10000 --only invoice-create,idle-cpu,noisy-neighbour --noisy-payments 1 --noisy-control]
  */
 const { values: args } = parseArgs({
   options: {
@@ -38,7 +38,7 @@ const { values: args } = parseArgs({
     deposits: { type: 'string', default: '100' },
     'lookup-sizes': { type: 'string', default: '1000,10000,100000,1000000' },
     'noisy-creates': { type: 'string', default: '10' },
-    'noisy-payments': { type: 'string', default: '1' },
+    'noisy-payments': { type: 'string', default: '5' },
     // A control: both rounds run with no neighbour at all, so the method's own spread is known.
     'noisy-control': { type: 'boolean', default: false },
     only: { type: 'string', default: '' },

@@ -6,14 +6,14 @@ import { processKind } from './idle-cpu';
 const SAMPLE_MS = 200;
 
 /**
- * Resident memory of the stack's worker (its tsx launcher and the node process it runs, together),
+ * Resident memory of the stack's workers (payments and webhooks, each a tsx launcher and the node process it runs),
  * in bytes. Issue 14's neighbour grew the worker from 1.7 to 3.9 GB and it stayed there; the
  * workflow caches and the delivery queue's concurrency are meant to bound it.
  */
 export function workerRss(stack: BenchStack): number {
   return stack
     .pids()
-    .filter((pid) => processKind(pid) === 'worker')
+    .filter((pid) => processKind(pid).endsWith('worker'))
     .reduce((sum, pid) => sum + rssBytes(pid), 0);
 }
 
