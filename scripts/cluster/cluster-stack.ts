@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { migrate } from '../../activities/db/migrate';
 import { freePort } from '../dev-stack/processes';
 import { createDatabaseOnce, startSupervisedChain, startSupervisedPostgres, waitFor } from '../dev-stack/supervised-parts';
 import { Supervisor } from '../dev-stack/supervisor';
-import { workflowBundleOptions } from '../../worker/workflow-bundle-options';
+import { writeWorkflowBundle } from '../dev-stack/workflow-bundle-file';
 import { ensureNamespace, prepareTemporalServer } from './temporal-server';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -93,7 +92,7 @@ export class ClusterStack {
     const chain = await startSupervisedChain(this.supervisor, { dir, port: await freePort(), tokenDecimals: 18 });
     this.rpcUrl = chain.rpcUrl;
     this.token = chain.token;
-    const bundle = this.options.workflowBundle ?? (await this.workflowBundle());
+    const bundle = this.options.workflowBundle ?? (await writeWorkflowBundle(path.join(this.options.dir, 'workflow-bundle.js')));
 
     const env = {
       ...process.env,
@@ -156,14 +155,6 @@ export class ClusterStack {
   async stop(): Promise<void> {
     await this.supervisor.stopAll();
   }
-
-  /** One bundle for every worker: bundling per process would cost each start several seconds of CPU. */
-  private async workflowBundle(): Promise<string> {
-    const file = path.join(this.options.dir, 'workflow-bundle.js');
-    const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: quietLogger });
-    writeFileSync(file, bundle.code);
-    return file;
-  }
 }
 
 /** A fresh random secret, hex. */
@@ -174,5 +165,3 @@ function withDatabase(serverUrl: string, database: string): string {
   url.pathname = `/${database}`;
   return url.toString();
 }
-
-const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) };

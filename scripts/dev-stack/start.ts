@@ -15,6 +15,7 @@ import { freePort } from './processes';
 import { Supervisor } from './supervisor';
 import { startSupervisedChain, startSupervisedPostgres, waitFor } from './supervised-parts';
 import { temporalStoreArgs } from './temporal-store';
+import { writeWorkflowBundle } from './workflow-bundle-file';
 
 /**
  * `npm start`: the whole of Settle on one machine, on embedded defaults, supervised.
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
   mkdirSync(DATA, { recursive: true });
   chmodSync(DATA, 0o755);
 
+  // Built while the other parts start; both workers load it instead of bundling for themselves.
+  const workflowBundle = process.env.SETTLE_WORKFLOW_BUNDLE ?? writeWorkflowBundle(path.join(DATA, 'workflow-bundle.js'));
   const temporalAddress = process.env.TEMPORAL_ADDRESS ?? (await startTemporal());
   const databaseUrl = process.env.DATABASE_URL ?? (await startDatabase());
   const networksFile = process.env.SETTLE_NETWORKS_FILE ?? (await startChain());
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
   const tsx = (entry: string) => [require.resolve('tsx/cli'), entry];
   // Free ports unless set, so a second stack (the bench's) never collides with the developer's.
   const workerHttpPort = await pickPort(process.env.SETTLE_WORKER_HTTP_PORT);
-  const workerEnv = { ...env, SETTLE_WATCH_NETWORKS: 'local' };
+  const workerEnv = { ...env, SETTLE_WATCH_NETWORKS: 'local', SETTLE_WORKFLOW_BUNDLE: await workflowBundle };
   supervisor.run({
     name: 'worker',
     command: process.execPath,
