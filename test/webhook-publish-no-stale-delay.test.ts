@@ -3,6 +3,7 @@ import { createActivities } from '../activities';
 import { ChainProviders } from '../activities/chain/providers';
 import { HdWallet } from '../activities/wallet/hd-wallet';
 import { workflowIds } from '../domain/payments';
+import { customerCreatedEvent } from './harness/customer-event';
 import { TestStack } from './harness/test-stack';
 import { startReceiver, type Receiver } from './harness/webhook-receiver';
 
@@ -42,15 +43,7 @@ describe('publishing from a process that delivers nothing', () => {
     try {
       const objects = Array.from({ length: 20 }, () => `cus_${randomBytes(12).toString('hex')}`);
       for (const objectId of objects) {
-        await publisher.publishEvent({
-          merchantId: merchant.id,
-          livemode: false,
-          type: 'customer.created',
-          objectType: 'customer',
-          objectId,
-          sequence: 1,
-          data: { id: objectId, object: 'customer' },
-        });
+        await publisher.publishEvent(customerCreatedEvent(merchant.id, objectId));
       }
       for (const objectId of objects) {
         const history = await stack.client.workflow

@@ -4,6 +4,7 @@ import { createDispatchEvent } from '../activities/webhooks/dispatch-event';
 import { createStoreEvent } from '../activities/webhooks/publish-event';
 import { workflowIds } from '../domain/payments';
 import { startTimeSkippingServer } from './harness/dev-server';
+import { customerCreatedEvent } from './harness/customer-event';
 import { TestStack } from './harness/test-stack';
 import { startReceiver, type Receiver } from './harness/webhook-receiver';
 
@@ -33,15 +34,7 @@ describe('webhook retry schedule (time-skipping)', () => {
     const created = await stack.api('POST', '/api/v1/webhook-endpoints', merchant.key, { url: `${receiver.url}/hooks` });
     expect(created.status).toBe(201);
     const objectId = `cus_${randomBytes(12).toString('hex')}`;
-    const event = await createStoreEvent(stack.pool)({
-      merchantId: merchant.id,
-      livemode: false,
-      type: 'customer.created',
-      objectType: 'customer',
-      objectId,
-      sequence: 1,
-      data: { id: objectId, object: 'customer' },
-    });
+    const event = await createStoreEvent(stack.pool)(customerCreatedEvent(merchant.id, objectId));
     const targets = await createDispatchEvent(stack.pool, stack.client, stack.taskQueue)(event.id);
     expect(targets).toEqual([created.body.data.id]);
     // Time skips only while the test environment's own client awaits a result.
