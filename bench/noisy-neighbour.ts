@@ -196,7 +196,7 @@ export async function benchNoisyNeighbour(
         ratio: times(noise.peak / quietRss),
         target: '≤ 2× quiet',
         met: noise.peak <= 2 * quietRss,
-        note: `resident memory of the worker process, read every 200 ms from A's first endpoint to the end of B's noisy round`,
+        note: `resident memory of the worker processes (payments and webhooks), read every 200 ms from A's first endpoint to the end of B's noisy round`,
       },
     ];
   } finally {
