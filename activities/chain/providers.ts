@@ -21,9 +21,13 @@ export class ChainProviders {
       // staticNetwork: trust the configured chain id instead of asking the node before every call.
       // cacheTimeout -1: never answer a head or receipt query from a cache; stale reads confuse reorg checks.
       // Reads that fail on a flaky endpoint are asked again (retrying-provider.ts).
+      // batchStallTime 0: calls made together (a scan's block reads) still go as one batch, but no
+      // call waits ethers' default 10 ms for company; the watcher's head poll and scan make several
+      // calls one after another, and each waited before every payment's detection.
       provider = new RetryingJsonRpcProvider(network.rpcUrls[0], Network.from(network.chainId), {
         staticNetwork: true,
         cacheTimeout: -1,
+        batchStallTime: 0,
         pollingInterval: Math.min(network.blockTimeMs, 4000),
       });
       this.providers.set(id, provider);
