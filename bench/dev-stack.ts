@@ -109,7 +109,7 @@ async function waitFor(ready: () => boolean, child: ChildProcess, output: () => 
 }
 
 /** The process and all its descendants, from /proc. */
-function descendants(root: number): number[] {
+export function descendants(root: number): number[] {
   const parents = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

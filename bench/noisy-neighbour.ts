@@ -7,6 +7,7 @@ import { Pool } from 'pg';
 import { erc20Interface } from '../activities/chain/erc20';
 import { createApiKey, createMerchant } from '../activities/db/merchants';
 import { DEFAULT_OBJECT_CAPS } from '../api/object-caps';
+import { SA } from '../domain/search-attributes';
 import { workflowIds } from '../domain/workflow-ids';
 import { LOCAL_FAUCET_KEY } from '../scripts/dev-stack/local-chain';
 import { startSilentServer } from '../test/harness/silent-server';
@@ -18,6 +19,8 @@ import { mib, peakWorkerRssDuring } from './worker-memory';
 
 /** The noisy merchant's burst: customers created at once, each event a delivery to every silent endpoint. */
 const BURST = 30;
+/** Creates before the quiet round, enough for each of a cluster's payment workers to have run a few. */
+const WARM_UP_CREATES = 6;
 
 interface Round {
   createMs: number[];
@@ -119,9 +122,12 @@ export async function benchNoisyNeighbour(
       return { createMs, detectMs, stages, slowestCreatePath: createPath };
     };
 
+    // Unmeasured: a worker's first tasks of a workflow type are slower, and on a stack with several
+    // payment workers (`--stack cluster`) they would otherwise land in the quiet round and flatter the ratio.
+    for (let i = 0; i < WARM_UP_CREATES; i++) await call(stack.apiUrl, stack.apiKey, '/v1/invoices', { amount: '1.00' });
     const { result: quiet, peak: quietRss } = await peakWorkerRssDuring(stack, () => round('quiet'));
     const noise = await peakWorkerRssDuring(stack, async () => {
-      if (control) return { noisy: await round('noisy'), cpu: { total: 0, breakdown: '' } };
+      if (control) return { noisy: await round('noisy'), cpu: { total: 0, breakdown: '' }, footprint: '' };
       const a = await createMerchant(pool, { name: 'Noisy neighbour' });
       const { key } = await createApiKey(pool, { merchantId: a.id, livemode: false, scopes: ['read', 'write', 'webhooks'] });
       for (let i = 0; i < DEFAULT_OBJECT_CAPS.webhookEndpoints; i++) {
@@ -142,9 +148,9 @@ export async function benchNoisyNeighbour(
       );
       let noisy: Round | undefined;
       const cpu = await cpuDuring(stack, async () => (noisy = await round('noisy')));
-      return { noisy: noisy!, cpu };
+      return { noisy: noisy!, cpu, footprint: await temporalFootprint(temporalClient, a.id) };
     });
-    const { noisy, cpu } = noise.result;
+    const { noisy, cpu, footprint } = noise.result;
     const p99 = (r: Round) => percentile(r.createMs, 99);
     const detect = (r: Round) => percentile(r.detectMs, 50);
     const split = (r: Round) => {
@@ -165,7 +171,7 @@ export async function benchNoisyNeighbour(
     const each = (r: Round) => r.createMs.map((v) => v.toFixed(0)).join(' ');
     const neighbour = control
       ? 'CONTROL RUN: no neighbour in either round'
-      : `A: ${DEFAULT_OBJECT_CAPS.webhookEndpoints} silent endpoints × ${BURST} customers; CPU in cores during the noisy round ${cpu.total.toFixed(2)} (${cpu.breakdown}); A's most connections at once ${silent.mostAtOnce()}`;
+      : `A: ${DEFAULT_OBJECT_CAPS.webhookEndpoints} silent endpoints × ${BURST} customers; CPU in cores during the noisy round ${cpu.total.toFixed(2)} (${cpu.breakdown}); A's most connections at once ${silent.mostAtOnce()}; A's workflows by the end of B's round: ${footprint}`;
     const path = (r: Round) => r.slowestCreatePath.replace(/^create path, median of 1: /, '');
     const note =
       `${creates} creates per round (ms, in order: quiet ${each(quiet)}; noisy ${each(noisy)}); ` +
@@ -206,6 +212,24 @@ export async function benchNoisyNeighbour(
     provider.destroy();
     await pool.end();
   }
+}
+
+/**
+ * What merchant A's noise cost the Temporal server so far: its workflows by type, with their
+ * history events (each a write). Dispatch workflows carry no merchant, so all are
+ * counted; only A's events fan out to enough targets to need one.
+ */
+async function temporalFootprint(client: Client, merchantId: string): Promise<string> {
+  const byType = new Map<string, { runs: number; events: number }>();
+  const query = `${SA.merchantId.name} = '${merchantId}' OR WorkflowType = 'eventDispatchWorkflow'`;
+  for await (const w of client.workflow.list({ query })) {
+    const t = byType.get(w.type) ?? { runs: 0, events: 0 };
+    t.runs++;
+    // Visibility records a run's history length when it closes; a running one is asked.
+    t.events += w.historyLength || (await client.workflow.getHandle(w.workflowId, w.runId).describe()).historyLength;
+    byType.set(w.type, t);
+  }
+  return [...byType].map(([type, t]) => `${type} ${t.runs} runs, ${t.events} history events`).join(', ') || 'none listed';
 }
 
 async function call(apiUrl: string, key: string, path: string, body: unknown): Promise<unknown> {

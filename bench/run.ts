@@ -6,6 +6,7 @@ import { benchAddressLookup } from './address-lookup';
 import { benchCatchUp } from './catch-up';
 import { benchConfirmingAtOnce } from './confirming-at-once';
 import { benchDepositLatency } from './deposit-latency';
+import { startBenchCluster } from './cluster-stack';
 import { startBenchStack } from './dev-stack';
 import { benchIdleCpu } from './idle-cpu';
 import { benchInvoiceCreate } from './invoice-create';
@@ -22,7 +23,7 @@ import { type BenchRow, renderTable } from './table';
  * 40 s per 1000 empty blocks past 4000 on a loaded 2-core machine), so building the issue's 10k
  * backlog alone takes longer than the whole run may (`--catch-up-blocks 10000` still does it).
  *
- *   npm run bench [-- --idle-seconds 600 --deposits 10000 --only invoice-create,idle-cpu,noisy-neighbour --noisy-payments 1 --noisy-control]
+ *   npm run bench [-- --idle-seconds 600 --deposits 10000 --only invoice-create,idle-cpu,noisy-neighbour --noisy-payments 1 --noisy-control --stack cluster]
  */
 const { values: args } = parseArgs({
   options: {
@@ -42,6 +43,9 @@ const { values: args } = parseArgs({
     // A control: both rounds run with no neighbour at all, so the method's own spread is known.
     'noisy-control': { type: 'boolean', default: false },
     only: { type: 'string', default: '' },
+    // `cluster`: the figures on `npm run cluster`'s deployment (a real Temporal server on
+    // PostgreSQL, split workers) instead of `npm start`'s dev stack.
+    stack: { type: 'string', default: 'dev' },
     out: { type: 'string', default: path.join(__dirname, 'RESULTS.md') },
   },
 });
@@ -54,8 +58,9 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   const log = (msg: string) => console.log(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(3)} s] ${msg}`);
 
-  log('starting the dev stack');
-  const stack = await startBenchStack();
+  if (args.stack !== 'dev' && args.stack !== 'cluster') throw new Error(`--stack is dev or cluster, not ${args.stack}`);
+  log(`starting the ${args.stack} stack`);
+  const stack = args.stack === 'cluster' ? await startBenchCluster(log) : await startBenchStack();
   try {
     log(`stack up: API ${stack.apiUrl}, Temporal ${stack.temporalAddress}`);
     const figures: Array<[string, () => Promise<BenchRow[]>]> = [
@@ -111,7 +116,7 @@ async function main(): Promise<void> {
       rows.push(...measured);
     }
   } finally {
-    log('stopping the dev stack');
+    log(`stopping the ${args.stack} stack`);
     await stack.stop();
   }
 

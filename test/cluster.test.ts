@@ -6,15 +6,17 @@ import { Client, Connection } from '@temporalio/client';
 import { Contract, JsonRpcProvider, parseUnits, Wallet, zeroPadValue } from 'ethers';
 import { Pool } from 'pg';
 import { erc20Interface, TRANSFER_TOPIC } from '../activities/chain/erc20';
+import { bodySignature } from '../activities/webhooks/sign-payload';
 import { createApiKey, createMerchant } from '../activities/db/merchants';
 import { ClusterStack } from '../scripts/cluster/cluster-stack';
 import { startReceiver, type Receiver } from './harness/webhook-receiver';
 import { eventually } from './harness/test-stack';
 
 /**
- * Settle as deployed: a Temporal server on PostgreSQL (not the dev server), two APIs and two
- * workers. The payment walkthrough runs across both APIs while one worker is SIGKILLed for good;
- * the survivor must finish everything, and nothing may happen twice.
+ * Settle as deployed: a Temporal server on PostgreSQL (not the dev server), two APIs, two payment
+ * workers and two webhook workers. The payment walkthrough runs across both APIs while one worker
+ * of each kind is SIGKILLed for good; the survivors must finish everything, and nothing may happen
+ * twice.
  */
 jest.setTimeout(420_000);
 
@@ -111,7 +113,7 @@ const waitPaid = (invoiceId: string) =>
     240_000,
   );
 
-test('when one worker is SIGKILLed during the walkthrough, then every deposit is credited once, every withdrawal is sent once, and one chain watcher runs', async () => {
+test('when one worker of each kind is SIGKILLed during the walkthrough, then every deposit is credited once, every withdrawal is sent once, every payment reaches the endpoint, and one chain watcher runs', async () => {
   // Arrange: a first invoice paid while both workers run, so the merchant has a balance to withdraw.
   const endpoint = await api('POST', '/v1/webhook-endpoints', { url: `${receiver.url}/endpoint` });
   expect(endpoint.status).toBe(201);
@@ -120,7 +122,7 @@ test('when one worker is SIGKILLed during the walkthrough, then every deposit is
   await simulatePayment(first.id);
   await waitPaid(first.id);
 
-  // Act: more payments and two withdrawals in flight, then worker-1 dies and stays dead.
+  // Act: more payments and two withdrawals in flight, then a payment worker and a webhook worker die for good.
   const later = [await createInvoice('20.00'), await createInvoice('30.00')];
   for (const invoice of later) await simulatePayment(invoice.id);
   const sink = Wallet.createRandom().address;
@@ -132,6 +134,7 @@ test('when one worker is SIGKILLed during the walkthrough, then every deposit is
     requestIds.withdraw ??= r.requestId;
   }
   await stack.supervisor.kill('worker-1', { restart: false });
+  await stack.supervisor.kill('webhook-worker-1', { restart: false });
   for (const invoice of later) await waitPaid(invoice.id);
   for (const id of withdrawals)
     await eventually(
@@ -158,6 +161,21 @@ test('when one worker is SIGKILLed during the walkthrough, then every deposit is
   expect(amounts).toEqual([parseUnits('5', 18), parseUnits('10', 18)]);
   const token = new Contract(stack.token, erc20Interface, provider);
   expect(await token.getFunction('balanceOf')(sink)).toBe(parseUnits('15', 18));
+
+  // Each payment reached the merchant's endpoint, signed with its secret, through the surviving webhook worker.
+  for (const invoice of [first, ...later])
+    await eventually(
+      async () =>
+        receiver.requests.find(
+          (r) =>
+            r.path === '/endpoint' &&
+            r.body.event === 'invoice.paid' &&
+            r.body.data?.id === invoice.id &&
+            r.headers['x-webhook-signature'] === bodySignature(r.rawBody, endpointSecret),
+        ),
+      `invoice.paid of ${invoice.id} at the endpoint`,
+      60_000,
+    );
 
   // One chain watcher for the network, found through the cluster's SQL visibility and Settle's search attributes.
   const connection = await Connection.connect({ address: stack.temporalAddress });

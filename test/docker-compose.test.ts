@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 import { ApiEnv, WorkerEnv } from '../config/env';
 import { TaskQueueKind } from '../domain/task-queues';
+import { PAYMENT_WORKER_ENV, WEBHOOK_WORKER_ENV } from '../scripts/dev-stack/worker-kinds';
 
 /** No Docker engine runs here, so the compose file is checked against the app's own configuration schemas. */
 // `merge` resolves the `<<:` keys compose uses to share the workers' settings.
@@ -104,6 +105,11 @@ describe('docker-compose.yml', () => {
     );
     expect(nice('settle-webhook-worker')).toBeGreaterThan(nice('settle-worker'));
     expect(services['settle-webhook-worker']!.command).toEqual(services['settle-worker']!.command);
+  });
+
+  test('when compose splits the workers, then each kind polls what npm start and npm run cluster give it', () => {
+    expect(services['settle-worker']!.environment).toMatchObject(PAYMENT_WORKER_ENV);
+    expect(services['settle-webhook-worker']!.environment).toMatchObject(WEBHOOK_WORKER_ENV);
   });
 
   test('when secrets are handed out, then only the payment workers receive the master seed', () => {

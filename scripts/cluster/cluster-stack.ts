@@ -6,6 +6,7 @@ import { migrate } from '../../activities/db/migrate';
 import { freePort } from '../dev-stack/processes';
 import { createDatabaseOnce, startSupervisedChain, startSupervisedPostgres, waitFor } from '../dev-stack/supervised-parts';
 import { Supervisor } from '../dev-stack/supervisor';
+import { PAYMENT_WORKER_ENV, WEBHOOK_WORKER_ENV } from '../dev-stack/worker-kinds';
 import { writeWorkflowBundle } from '../dev-stack/workflow-bundle-file';
 import { ensureNamespace, prepareTemporalServer } from './temporal-server';
 
@@ -21,7 +22,10 @@ export interface ClusterOptions {
   masterSeed: string;
   checkoutSecret: string;
   apis?: number;
+  /** Payment workers (payments, test payments, chain watchers), 2 by default. */
   workers?: number;
+  /** Webhook workers (deliveries alone, no seed), 2 by default. */
+  webhookWorkers?: number;
   /** API ports; free ones when not given. */
   apiPorts?: number[];
   /** Each process's output goes to `<dir>/logs/<name>.log` instead of this process's stdout. */
@@ -36,7 +40,8 @@ export interface ClusterOptions {
 /**
  * Settle as a production deployment shaped on one machine: a Temporal server on PostgreSQL
  * (persistence and visibility, schema set up by Temporal's SQL tool), Anvil, and several Settle
- * APIs and workers sharing that cluster and one database, every process supervised.
+ * APIs, payment workers and webhook workers sharing that cluster and one database, every process
+ * supervised.
  */
 export class ClusterStack {
   readonly supervisor: Supervisor;
@@ -94,8 +99,11 @@ export class ClusterStack {
     this.token = chain.token;
     const bundle = this.options.workflowBundle ?? (await writeWorkflowBundle(path.join(this.options.dir, 'workflow-bundle.js')));
 
+    // Only payment workers get the seed, even when it came from the caller's environment.
+    const inherited = { ...process.env };
+    delete inherited.SETTLE_MASTER_SEED;
     const env = {
-      ...process.env,
+      ...inherited,
       DATABASE_URL: this.databaseUrl,
       TEMPORAL_ADDRESS: this.temporalAddress,
       TEMPORAL_NAMESPACE: this.namespace,
@@ -105,28 +113,36 @@ export class ClusterStack {
       SETTLE_TEST_MODE_PRIVATE_WEBHOOKS: 'true',
       SETTLE_LOG_LEVEL: this.options.logLevel ?? process.env.SETTLE_LOG_LEVEL ?? 'info',
     };
-    for (let i = 1; i <= (this.options.workers ?? 2); i++) {
-      const httpPort = await freePort();
-      const name = `worker-${i}`;
-      this.supervisor.run({
-        name,
-        command: process.execPath,
-        args: ['--import', 'tsx', 'worker/main.ts'],
-        cwd: ROOT,
-        logFile: logFile(name),
-        env: {
-          ...env,
-          SETTLE_MASTER_SEED: this.options.masterSeed,
-          // Every worker asks for the watcher; the workflow id keeps it to one per network.
-          SETTLE_WATCH_NETWORKS: 'local',
-          SETTLE_WORKFLOW_BUNDLE: bundle,
-          SETTLE_WORKER_HTTP_PORT: String(httpPort),
-          SETTLE_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
-        },
-      });
-      this.workerNames.push(name);
-      this.workerUrls.push(`http://127.0.0.1:${httpPort}`);
-    }
+    const kinds = [
+      // Every payment worker asks for the watcher; the workflow id keeps it to one per network.
+      {
+        prefix: 'worker',
+        count: this.options.workers ?? 2,
+        env: { ...PAYMENT_WORKER_ENV, SETTLE_MASTER_SEED: this.options.masterSeed, SETTLE_WATCH_NETWORKS: 'local' },
+      },
+      { prefix: 'webhook-worker', count: this.options.webhookWorkers ?? 2, env: WEBHOOK_WORKER_ENV },
+    ];
+    for (const kind of kinds)
+      for (let i = 1; i <= kind.count; i++) {
+        const httpPort = await freePort();
+        const name = `${kind.prefix}-${i}`;
+        this.supervisor.run({
+          name,
+          command: process.execPath,
+          args: ['--import', 'tsx', 'worker/main.ts'],
+          cwd: ROOT,
+          logFile: logFile(name),
+          env: {
+            ...env,
+            ...kind.env,
+            SETTLE_WORKFLOW_BUNDLE: bundle,
+            SETTLE_WORKER_HTTP_PORT: String(httpPort),
+            SETTLE_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+          },
+        });
+        this.workerNames.push(name);
+        this.workerUrls.push(`http://127.0.0.1:${httpPort}`);
+      }
     for (let i = 1; i <= (this.options.apis ?? 2); i++) {
       const port = this.options.apiPorts?.[i - 1] ?? (await freePort());
       const name = `api-${i}`;

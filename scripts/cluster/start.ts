@@ -4,8 +4,9 @@ import { ClusterStack, randomSecret } from './cluster-stack';
 
 /**
  * `npm run cluster`: Settle in its production topology on one machine: a Temporal server on
- * PostgreSQL, two APIs and two workers sharing it, plus Anvil and (unless DATABASE_URL names a
- * server) embedded PostgreSQL, all supervised. Data stays in ./.data/cluster (SETTLE_CLUSTER_DATA).
+ * PostgreSQL, two APIs, two payment workers and two webhook workers sharing it, plus Anvil and
+ * (unless DATABASE_URL names a server) embedded PostgreSQL, all supervised. Data stays in
+ * ./.data/cluster (SETTLE_CLUSTER_DATA).
  */
 const ROOT = path.resolve(__dirname, '../..');
 const DATA = path.resolve(process.env.SETTLE_CLUSTER_DATA ?? path.join(ROOT, '.data', 'cluster'));

@@ -10,12 +10,12 @@ import { migrate } from '../../activities/db/migrate';
 import { createApiKey, createMerchant } from '../../activities/db/merchants';
 import { hashApiKey } from '../../domain/api-key';
 import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
-import { TaskQueueKind } from '../../domain/task-queues';
 import { freePort } from './processes';
 import { Supervisor } from './supervisor';
 import { startSupervisedChain, startSupervisedPostgres, waitFor } from './supervised-parts';
 import { temporalStoreArgs } from './temporal-store';
 import { writeWorkflowBundle } from './workflow-bundle-file';
+import { PAYMENT_WORKER_ENV, WEBHOOK_WORKER_ENV } from './worker-kinds';
 
 /**
  * `npm start`: the whole of Settle on one machine, on embedded defaults, supervised.
@@ -92,16 +92,13 @@ async function main(): Promise<void> {
     cwd: ROOT,
     env: {
       ...workerEnv,
+      ...PAYMENT_WORKER_ENV,
       SETTLE_MASTER_SEED: masterSeed,
-      SETTLE_WORKER_QUEUES: [TaskQueueKind.payments, TaskQueueKind.testPayments, TaskQueueKind.chainWatchers].join(','),
       SETTLE_WORKER_HTTP_PORT: String(workerHttpPort),
       SETTLE_TEMPORAL_METRICS_ADDRESS: process.env.SETTLE_TEMPORAL_METRICS_ADDRESS ?? `127.0.0.1:${await pickPort(undefined)}`,
     },
   });
-  // Webhook deliveries in a process of their own at a lower CPU priority: a merchant flooding its
-  // endpoints costs CPU that payments win whenever both want it (issue 14's noisy neighbour: another
-  // merchant's create p99 beside it went from 307-417 ms to 190-341 ms on two cores). It requests
-  // URLs merchants chose, so it holds no seed.
+  // Deliveries in a process of their own, at a lower priority and without the seed (worker-kinds.ts).
   supervisor.run({
     name: 'webhook-worker',
     command: process.execPath,
@@ -109,8 +106,7 @@ async function main(): Promise<void> {
     cwd: ROOT,
     env: {
       ...workerEnv,
-      SETTLE_WORKER_QUEUES: TaskQueueKind.webhooks,
-      SETTLE_WORKER_NICE: '10',
+      ...WEBHOOK_WORKER_ENV,
       SETTLE_WORKER_HTTP_PORT: String(await pickPort(undefined)),
       SETTLE_TEMPORAL_METRICS_ADDRESS: 'off',
     },
