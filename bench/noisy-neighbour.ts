@@ -44,9 +44,9 @@ interface Stages {
 const { EventType } = temporal.api.enums.v1;
 
 /**
- * Issue 14's noisy neighbour against the dev stack: the stack's merchant (B) creates invoices one
- * after another and has some paid, first on a quiet stack, then while merchant A's 16 endpoints
- * never answer and A has just created 30 customers (480 deliveries that hang until their timeout).
+ * Issue 14's noisy neighbour against the bench's stack (`npm start`'s, or `npm run cluster`'s with
+ * `--stack cluster`): the stack's merchant (B) creates invoices one after another and has some
+ * paid, first on a quiet stack, then while merchant A's 16 endpoints never answer and A has just created 30 customers (480 deliveries that hang until their timeout).
  * B's create p99 and detection time under the noise, beside the quiet round of the same run.
  * Detection runs from the node announcing the transfer's block (a newHeads subscription) to the
  * deposit row's own write time in PostgreSQL, so neither end carries the bench's polling. It is the
@@ -216,8 +216,8 @@ export async function benchNoisyNeighbour(
 
 /**
  * What merchant A's noise cost the Temporal server so far: its workflows by type, with their
- * history events (each a write). Dispatch workflows carry no merchant, so all are
- * counted; only A's events fan out to enough targets to need one.
+ * history events (each a write). Dispatch workflows carry no merchant, so all are counted; only
+ * A's events fan out to enough targets to need one.
  */
 async function temporalFootprint(client: Client, merchantId: string): Promise<string> {
   const byType = new Map<string, { runs: number; events: number }>();
