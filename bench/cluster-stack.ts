@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
-import { createApiKey, createMerchant } from '../activities/db/merchants';
 import { ClusterStack, randomSecret } from '../scripts/cluster/cluster-stack';
+import { createDevMerchant } from '../scripts/dev-stack/dev-merchant';
 import { type BenchStack, descendants } from './dev-stack';
 
 /**
@@ -34,13 +34,7 @@ export async function startBenchCluster(log: (line: string) => void): Promise<Be
   }
   log(`cluster logs in ${stack.logDir}`);
   const pool = new Pool({ connectionString: stack.databaseUrl, max: 1 });
-  const merchant = await createMerchant(pool, { name: 'Bench merchant' });
-  const { key } = await createApiKey(pool, {
-    merchantId: merchant.id,
-    livemode: false,
-    scopes: ['read', 'write', 'withdraw', 'webhooks'],
-    description: 'bench',
-  });
+  const { merchant, key } = await createDevMerchant(pool, 'Bench merchant', 'bench');
   await pool.end();
   return {
     apiUrl: stack.apiUrls[0]!,

@@ -7,9 +7,9 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Pool } from 'pg';
 import { migrate } from '../../activities/db/migrate';
-import { createApiKey, createMerchant } from '../../activities/db/merchants';
 import { hashApiKey } from '../../domain/api-key';
 import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { createDevMerchant } from './dev-merchant';
 import { freePort } from './processes';
 import { Supervisor } from './supervisor';
 import { startSupervisedChain, startSupervisedPostgres, waitFor } from './supervised-parts';
@@ -208,13 +208,7 @@ async function devApiKey(pool: Pool): Promise<string> {
     ]);
     if (valid.rowCount) return saved.apiKey;
   }
-  const merchant = await createMerchant(pool, { name: 'Dev merchant' });
-  const { key } = await createApiKey(pool, {
-    merchantId: merchant.id,
-    livemode: false,
-    scopes: ['read', 'write', 'withdraw', 'webhooks'],
-    description: 'npm start',
-  });
+  const { merchant, key } = await createDevMerchant(pool, 'Dev merchant', 'npm start');
   writeFileSync(file, JSON.stringify({ merchantId: merchant.id, apiKey: key, callbackSecretTest: merchant.callbackSecretTest }), {
     mode: 0o600,
   });
