@@ -28,6 +28,7 @@ import { createDeliverWebhook, createOpenDelivery, createTakeDeliveryTurn, DELIV
 import { DispatchPace } from './webhooks/dispatch-pace';
 import { createDispatchEvent, createStartEventDispatch, INLINE_FAN_OUT } from './webhooks/dispatch-event';
 import { MerchantSlots } from './webhooks/merchant-slots';
+import { DeliveryBacklog } from './webhooks/delivery-backlog';
 import { createPayoutActivities } from './payout-activities';
 import { createWithdrawalActivities } from './withdrawal-activities';
 import { createReconcileBalances } from './reconciliation/reconcile-balances';
@@ -55,12 +56,8 @@ export function createActivities(deps: ActivityDeps) {
     DELIVERY_TIMEOUT_MS,
   );
   const storeEvent = createStoreEvent(deps.pool);
-  // Start delays come from the slots of the process that takes the deliveries' turns: the one
-  // polling the webhooks queue, where this activity runs. Publishing runs on the payment queues,
-  // possibly in a process that delivers nothing, whose slots would never see a delivery finish:
-  // its inline dispatch starts queues at once, and a merchant over its slots is deferred at its turn.
-  const dispatchEvent = createDispatchEvent(deps.pool, deps.client, deps.taskQueue, merchantSlots);
-  const dispatchInline = createDispatchEvent(deps.pool, deps.client, deps.taskQueue);
+  const backlog = new DeliveryBacklog(deps.pool, deps.client, deps.taskQueue, merchantSlots.perMerchant);
+  const dispatchEvent = createDispatchEvent(deps.pool, (deliveries) => backlog.enqueue(deliveries));
   const startEventDispatch = createStartEventDispatch(
     deps.client,
     deps.taskQueue,
@@ -72,7 +69,7 @@ export function createActivities(deps: ActivityDeps) {
    */
   const publishEvent = async (input: PublishEventInput): Promise<string> => {
     const { id } = await storeEvent(input);
-    const dispatched = await dispatchInline(id, PUBLISH_REQUEST_ID, INLINE_FAN_OUT);
+    const dispatched = await dispatchEvent(id, PUBLISH_REQUEST_ID, INLINE_FAN_OUT);
     if (dispatched && 'tooMany' in dispatched) await startEventDispatch(id, input.merchantId, dispatched.tooMany);
     return id;
   };
@@ -90,9 +87,10 @@ export function createActivities(deps: ActivityDeps) {
     publishEvent,
     reportStuckTransaction: createReportStuckTransaction(deps.registry, publishEvent),
     dispatchEvent,
+    releaseWebhookBacklog: (merchantId: string) => backlog.release(merchantId, true),
     openDelivery: createOpenDelivery(deps.pool),
     takeDeliveryTurn: createTakeDeliveryTurn(deps.pool, merchantSlots),
-    deliverWebhook: createDeliverWebhook(deps.pool, { storeEvent, dispatchEvent }, merchantSlots),
+    deliverWebhook: createDeliverWebhook(deps.pool, { storeEvent, dispatchEvent }, merchantSlots, backlog),
     ...createWithdrawalActivities(deps),
     reconcileBalances: createReconcileBalances(deps.pool, deps.chains),
     recordReconciliation: createRecordReconciliation(deps.pool),

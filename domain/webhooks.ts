@@ -27,6 +27,12 @@ export interface WebhookQueueInput {
 
 export const webhookEnqueueSignal = defineSignal<[WebhookQueueItem]>('webhookEnqueue');
 
+/** Tells a merchant's backlog workflow that deliveries were parked; `now` asks it to release at once. */
+export interface WebhookBacklogWake {
+  now: boolean;
+}
+export const webhookBacklogSignal = defineSignal<[WebhookBacklogWake]>('webhookBacklogParked');
+
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'canceled';
 
 /** What an attempt returns: a status, or how long to wait when the merchant's delivery slots were all busy and nothing was sent. */

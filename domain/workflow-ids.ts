@@ -8,4 +8,5 @@ export const workflowIds = {
   withdrawal: (id: string) => `withdrawal-${id}`,
   webhookQueue: (targetId: string, objectId: string) => `webhooks-${targetId}-${objectId}`,
   eventDispatch: (eventId: string) => `dispatch-${eventId}`,
+  webhookBacklog: (merchantId: string) => `webhook-backlog-${merchantId}`,
 };

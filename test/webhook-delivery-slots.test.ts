@@ -56,39 +56,6 @@ describe('per-merchant delivery slots', () => {
     expect(await slots.reserve('m_r', 'd4')).toBe(true);
   });
 
-  test('when a merchant queues a burst, then its deliveries start a round of slots at a time, spaced by how long its attempts hold a slot', async () => {
-    const slots = new MerchantSlots(db.pool, 2, 5000);
-    const now = 2_000_000;
-    // Nothing observed yet: a second per round.
-    expect(['d1', 'd2', 'd3', 'd4', 'd5'].map((id) => slots.startDelay('m_burst', id, now))).toEqual([0, 0, 1000, 1000, 2000]);
-    // The burst's deliveries wait their turn in the same queue as deferred ones.
-    expect(slots.deferral('m_burst', 'd6', now)).toBe(15_000);
-    // A merchant whose receivers answer at once barely waits.
-    const release = await slots.tryAcquire('m_fast', 'f0');
-    await release!();
-    const delays = ['f1', 'f2', 'f3', 'f4', 'f5'].map((id) => slots.startDelay('m_fast', id));
-    expect(delays.slice(0, 2)).toEqual([0, 0]);
-    expect(Math.max(...delays)).toBeLessThan(1000);
-  });
-
-  test('when attempts of a merchant have run a while and none has finished, then its burst is spaced by at least that long', async () => {
-    const slots = new MerchantSlots(db.pool, 2, 5000);
-    const releases = [await slots.tryAcquire('m_hang', 'h1'), await slots.tryAcquire('m_hang', 'h2')];
-    // Seen 3 s after they took their slots: the receivers have held them at least that long.
-    const later = Date.now() + 3000;
-    const delays = ['q1', 'q2', 'q3', 'q4', 'q5'].map((id) => slots.startDelay('m_hang', id, later));
-    expect(delays.slice(0, 2)).toEqual([0, 0]);
-    expect(delays[2]).toBeGreaterThanOrEqual(3000);
-    expect(delays[2]).toBeLessThan(4000);
-    expect(delays[4]).toBe(2 * delays[2]!);
-    // Never more than an attempt's timeout per round (a minute on, the burst above no longer waits).
-    const aMinuteOn = Date.now() + 60_000;
-    expect(['c1', 'c2', 'c3'].map((id) => slots.startDelay('m_hang', id, aMinuteOn))).toEqual([0, 0, 5000]);
-    // Finished attempts no longer count as running: their measured hold (here a few ms) does.
-    for (const release of releases) await release!();
-    expect(slots.startDelay('m_hang', 'c4', aMinuteOn)).toBeLessThan(1000);
-  });
-
   test('when deliveries are deferred, then each is told to wait for the ones ahead of it, and stale waiters stop counting', () => {
     const slots = new MerchantSlots(db.pool, 2, 5000);
     const now = 1_000_000;

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DeliveryBacklog } from '../activities/webhooks/delivery-backlog';
 import { createDispatchEvent } from '../activities/webhooks/dispatch-event';
+import { DEFAULT_DELIVERIES_PER_MERCHANT } from '../domain/webhooks';
 import { createStoreEvent } from '../activities/webhooks/publish-event';
 import { workflowIds } from '../domain/payments';
 import { startTimeSkippingServer } from './harness/dev-server';
@@ -35,7 +37,8 @@ describe('webhook retry schedule (time-skipping)', () => {
     expect(created.status).toBe(201);
     const objectId = `cus_${randomBytes(12).toString('hex')}`;
     const event = await createStoreEvent(stack.pool)(customerCreatedEvent(merchant.id, objectId));
-    const targets = await createDispatchEvent(stack.pool, stack.client, stack.taskQueue)(event.id);
+    const backlog = new DeliveryBacklog(stack.pool, stack.client, stack.taskQueue, DEFAULT_DELIVERIES_PER_MERCHANT);
+    const targets = await createDispatchEvent(stack.pool, (deliveries) => backlog.enqueue(deliveries))(event.id);
     expect(targets).toEqual([created.body.data.id]);
     // Time skips only while the test environment's own client awaits a result.
     return { event, handle: env.client.workflow.getHandle(workflowIds.webhookQueue(created.body.data.id, objectId)) };

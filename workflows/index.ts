@@ -9,3 +9,4 @@ export { eventDispatchWorkflow } from './event-dispatch';
 export { withdrawalSweepsWorkflow } from './withdrawal-sweeps';
 export { reconciliationWorkflow } from './reconciliation';
 export { payoutWorkflow } from './payout';
+export { webhookBacklogWorkflow } from './webhook-backlog';

@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type { Pool, PoolClient } from 'pg';
 import { derivedId } from '../../domain/ids';
 import {
@@ -15,6 +15,7 @@ import type { PublishEventInput } from '../../domain/events';
 import { inTransaction } from '../db/pool';
 import { checkWebhookUrl, privateTargetsAllowedInTestMode, publicOnlyLookup } from './check-url';
 import { endpointDisabledEvent, recordEndpointOutcome } from './endpoint-health';
+import type { DeliveryBacklog } from './delivery-backlog';
 import type { MerchantSlots } from './merchant-slots';
 import { postWebhook, type PostResult } from './post-webhook';
 import { webhookHeaders } from './sign-payload';
@@ -157,7 +158,12 @@ function cancellationSignal(): AbortSignal | undefined {
  * Makes one attempt of a delivery and records it. A receiver's failure is a recorded attempt and a
  * returned status, not an exception: Temporal's retries are kept for Settle's own failures.
  */
-export function createDeliverWebhook(pool: Pool, announcer: EndpointDisabledAnnouncer, slots: MerchantSlots) {
+export function createDeliverWebhook(
+  pool: Pool,
+  announcer: EndpointDisabledAnnouncer,
+  slots: MerchantSlots,
+  backlog: DeliveryBacklog,
+) {
   return async function deliverWebhook(input: DeliverWebhookInput): Promise<AttemptOutcome> {
     const row = (
       await pool.query<DeliveryRow>(
@@ -198,9 +204,25 @@ export function createDeliverWebhook(pool: Pool, announcer: EndpointDisabledAnno
     try {
       return await attempt(row, url, secrets, input);
     } finally {
-      await release?.();
+      if (release) {
+        await release();
+        await releaseBacklog(row.merchant_id);
+      }
     }
   };
+
+  /**
+   * The freed slot goes to the merchant's oldest parked delivery. A failure here must not fail the
+   * recorded attempt (a retried activity would send it again): the merchant's backlog workflow
+   * releases whatever this misses.
+   */
+  async function releaseBacklog(merchantId: string): Promise<void> {
+    try {
+      await backlog.release(merchantId, false);
+    } catch (err) {
+      log.warn(`releasing the webhook backlog of ${merchantId} failed: ${(err as Error).message}`);
+    }
+  }
 
   async function attempt(row: DeliveryRow, url: string, secrets: string[], input: DeliverWebhookInput): Promise<DeliveryStatus> {
     const attemptedAt = new Date();

@@ -2,12 +2,11 @@ import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/c
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { workflowIds } from '../../domain/payments';
-import { SA } from '../../domain/search-attributes';
-import { CALLBACK_TARGET, PUBLISH_REQUEST_ID, webhookEnqueueSignal, type WebhookQueueInput } from '../../domain/webhooks';
+import { CALLBACK_TARGET, PUBLISH_REQUEST_ID } from '../../domain/webhooks';
 import { webhookTaskQueue } from '../../domain/task-queues';
 import { deliveryIdOf } from './deliveries';
+import { type BacklogItem, merchantFairness } from './delivery-backlog';
 import type { DispatchPace } from './dispatch-pace';
-import type { MerchantSlots } from './merchant-slots';
 
 interface EventRow {
   merchant_id: string;
@@ -36,29 +35,19 @@ export async function findTargets(pool: Pool, event: EventRow): Promise<{ target
   };
 }
 
-const DISPATCH_PARALLELISM = 4;
 /**
  * A merchant whose events fan out to at most this many targets has them enqueued by the publishing
- * activity itself: one round of parallel signal-with-starts costs it about what starting a dispatch
- * workflow does, and the webhook queue saves that workflow's two tasks and activity per event.
+ * activity itself: one statement and a release cost it about what starting a dispatch workflow
+ * does, and the webhook queue saves that workflow's two tasks and activity per event.
  */
-export const INLINE_FAN_OUT = DISPATCH_PARALLELISM;
-
-/**
- * Webhook work is dispatched fairly between merchants (Temporal task queue fairness, on when the
- * server has matching.enableFairness): one merchant's backlog of deliveries does not queue another
- * merchant's behind it. Activities inherit it from their workflow.
- */
-const merchantFairness = (merchantId: string) => ({ fairnessKey: merchantId });
+export const INLINE_FAN_OUT = 4;
 
 /**
  * Enqueues a stored event with each of its targets' delivery queues (one workflow per target and
- * object, started on first use). Repeating it is harmless: a queue ignores an item it already has.
- * Returns the target ids. With `slots`, a queue started behind a merchant's burst starts delayed
- * until about when a slot is free for it: its first workflow task waits in the Temporal server's
- * timer rather than running only to be told to wait.
+ * object) through `enqueue`, the merchant's delivery backlog: at once while the merchant has free
+ * delivery slots, else as slots free. Repeating it is harmless. Returns the target ids.
  */
-export function createDispatchEvent(pool: Pool, client: Client, baseTaskQueue: string, slots?: MerchantSlots) {
+export function createDispatchEvent(pool: Pool, enqueue: (deliveries: BacklogItem[]) => Promise<void>) {
   /**
    * With `maxFanOut`, enqueues nothing and returns `{ tooMany }` (how many targets this event has)
    * when the merchant's events can go to more targets than that. It counts every target, not this
@@ -78,30 +67,17 @@ export function createDispatchEvent(pool: Pool, client: Client, baseTaskQueue: s
     if (!event) return null;
     const { targets, fanOut } = await findTargets(pool, event);
     if (fanOut > maxFanOut) return { tooMany: targets.length };
-    // A few at a time: an account with many endpoints must not fire a burst of starts at Temporal.
-    for (let i = 0; i < targets.length; i += DISPATCH_PARALLELISM) {
-      await Promise.all(
-        targets.slice(i, i + DISPATCH_PARALLELISM).map((targetId) => {
-          const input: WebhookQueueInput = { targetId, objectId: event.object_id };
-          const startDelay = slots?.startDelay(event.merchant_id, deliveryIdOf(targetId, { eventId, requestId }));
-          return client.workflow.signalWithStart('webhookDeliveryWorkflow', {
-            workflowId: workflowIds.webhookQueue(targetId, event.object_id),
-            taskQueue: webhookTaskQueue(baseTaskQueue),
-            args: [input],
-            signal: webhookEnqueueSignal,
-            signalArgs: [{ eventId, requestId }],
-            staticSummary: `Webhooks of ${event.object_id} to ${targetId}`,
-            // A queue already running takes the item at once; the delay applies to one it starts.
-            ...(startDelay ? { startDelay } : {}),
-            priority: merchantFairness(event.merchant_id),
-            typedSearchAttributes: [
-              { key: SA.merchantId, value: event.merchant_id },
-              { key: SA.livemode, value: event.livemode },
-            ],
-          });
-        }),
-      );
-    }
+    await enqueue(
+      targets.map((targetId) => ({
+        deliveryId: deliveryIdOf(targetId, { eventId, requestId }),
+        merchantId: event.merchant_id,
+        livemode: event.livemode,
+        targetId,
+        objectId: event.object_id,
+        eventId,
+        requestId,
+      })),
+    );
     return targets;
   };
 }

@@ -10,10 +10,6 @@ import type { Pool } from 'pg';
 export class MerchantSlots {
   /** Deliveries told to come back, per merchant, with when that advice lapses: the queue ahead of a newcomer. */
   private readonly waiting = new Map<string, Map<string, number>>();
-  /** How long the merchant's recent attempts held their slot (a moving average), to space out a burst's starts. */
-  private readonly holdMs = new Map<string, number>();
-  /** When each of the merchant's attempts running here took its slot. */
-  private readonly inFlight = new Map<string, Map<string, number>>();
 
   /**
    * @param perMerchant slots per merchant
@@ -31,19 +27,10 @@ export class MerchantSlots {
    */
   async tryAcquire(merchantId: string, deliveryId: string): Promise<(() => Promise<void>) | undefined> {
     if ((await this.lease(merchantId, deliveryId)) === undefined) return undefined;
-    const acquiredAt = Date.now();
-    const running = this.inFlight.get(merchantId) ?? new Map<string, number>();
-    this.inFlight.set(merchantId, running);
-    running.set(deliveryId, acquiredAt);
     let released = false;
     return async () => {
       if (released) return;
       released = true;
-      if (running.get(deliveryId) === acquiredAt) running.delete(deliveryId);
-      if (running.size === 0 && this.inFlight.get(merchantId) === running) this.inFlight.delete(merchantId);
-      const held = Date.now() - acquiredAt;
-      const before = this.holdMs.get(merchantId);
-      this.holdMs.set(merchantId, before === undefined ? held : before * 0.8 + held * 0.2);
       await this.release(merchantId, deliveryId);
     };
   }
@@ -119,33 +106,6 @@ export class MerchantSlots {
     );
   }
 
-  /**
-   * How long a delivery about to be handed to its queue should wait before it first asks for a
-   * turn: nothing while fewer than a round of slots' worth of deliveries wait ahead of it, then a
-   * round of the merchant's recent slot hold time. A merchant's burst is thus started spread out
-   * over the time its slots need for it, instead of every delivery waking at once only to be told
-   * to wait; a merchant whose receivers answer fast barely waits.
-   */
-  startDelay(merchantId: string, deliveryId: string, now = Date.now()): number {
-    const hold = Math.min(
-      this.slotHoldMs,
-      Math.max(this.holdMs.get(merchantId) ?? UNOBSERVED_HOLD_MS, this.runningFor(merchantId, now)),
-    );
-    return this.enqueue(merchantId, deliveryId, now, (ahead) => Math.floor(ahead / this.perMerchant) * hold);
-  }
-
-  /**
-   * How long the merchant's attempts running here have held their slots (the median): a lower bound
-   * on its hold time before any of them finishes. Receivers that hang are known to hang long before
-   * their first timeout. Spacing a burst by the moving average alone (a second per round until an
-   * attempt finishes) woke a hanging merchant's queues early, each only to be deferred at a cost of
-   * 8 history events (30 events to 16 silent endpoints: 162 such wakes in 20 s, 108-129 with this).
-   */
-  private runningFor(merchantId: string, now: number): number {
-    const since = [...(this.inFlight.get(merchantId)?.values() ?? [])].sort((a, b) => b - a);
-    return since.length ? Math.max(0, now - since[Math.floor((since.length - 1) / 2)]!) : 0;
-  }
-
   /** Queues the delivery behind the merchant's live waiters; `wait` turns how many wait ahead of it into its wait. */
   private enqueue(merchantId: string, deliveryId: string, now: number, wait: (ahead: number) => number): number {
     const queue = this.waiting.get(merchantId) ?? new Map<string, number>();
@@ -159,8 +119,6 @@ export class MerchantSlots {
 }
 
 const MIN_DEFER_MS = 1000;
-/** Assumed slot hold of a merchant none of whose attempts has finished yet in this process. */
-const UNOBSERVED_HOLD_MS = 1000;
 /** Covers recording the attempt's outcome after the POST itself timed out. */
 const LEASE_MARGIN_MS = 10_000;
 const MAX_DEFER_MS = 15 * 60_000;

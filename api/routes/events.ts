@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { DeliveryBacklog } from '../../activities/webhooks/delivery-backlog';
 import { createDispatchEvent } from '../../activities/webhooks/dispatch-event';
 import { IdParam, ListEventsQuery } from '../../domain/api-schemas';
 import { derivedId, randomId } from '../../domain/ids';
@@ -24,7 +25,9 @@ interface EventRow {
 export function eventsRouter(deps: ApiDeps): Router {
   const router = Router();
   const { pool } = deps;
-  const dispatchEvent = createDispatchEvent(pool, deps.temporal, deps.taskQueue);
+  // The API knows no merchant's delivery slots: the merchant's backlog workflow releases resends.
+  const backlog = new DeliveryBacklog(pool, deps.temporal, deps.taskQueue);
+  const dispatchEvent = createDispatchEvent(pool, (deliveries) => backlog.park(deliveries));
 
   router.get('/events', requireScope('read'), async (req, res) => {
     const auth = authOf(req);

@@ -53,6 +53,8 @@ export interface StackOptions {
   stuckAfterMs?: number;
   /** The local network's `nativeScan` setting (config default: `all`). */
   nativeScan?: NetworkConfig['nativeScan'];
+  /** Delivery slots per merchant (SETTLE_WEBHOOK_CONCURRENCY_PER_MERCHANT); the worker's default unless given. */
+  deliveriesPerMerchant?: number;
 }
 
 /**
@@ -145,6 +147,7 @@ export class TestStack {
       pool: this.pool,
       registry: this.registry,
       masterSeedHex: this.seed,
+      deliveriesPerMerchant: this.options.deliveriesPerMerchant,
       workflowBundle: { code: readFileSync(process.env.SETTLE_TEST_WORKFLOW_BUNDLE!, 'utf8') },
     });
     this.workerRun = this.worker.run();

@@ -1,0 +1,240 @@
+import type { Client } from '@temporalio/client';
+import type { Pool, PoolClient } from 'pg';
+import { workflowIds } from '../../domain/workflow-ids';
+import { SA } from '../../domain/search-attributes';
+import { webhookTaskQueue } from '../../domain/task-queues';
+import {
+  webhookBacklogSignal,
+  webhookEnqueueSignal,
+  type WebhookBacklogWake,
+  type WebhookQueueInput,
+} from '../../domain/webhooks';
+import { inTransaction } from '../db/pool';
+
+/** One delivery waiting for its merchant's slots: an event to one target. */
+export interface BacklogItem {
+  deliveryId: string;
+  merchantId: string;
+  livemode: boolean;
+  targetId: string;
+  objectId: string;
+  eventId: string;
+  requestId: string;
+}
+
+interface BacklogRow {
+  delivery_id: string;
+  merchant_id: string;
+  livemode: boolean;
+  target_id: string;
+  object_id: string;
+  event_id: string;
+  request_id: string;
+}
+
+/** What one release did: `parked` deliveries of the merchant still wait; `contended` when another release held the merchant. */
+export interface Released {
+  handed: number;
+  parked: number;
+  contended: boolean;
+}
+
+/**
+ * A delivery handed to its queue counts against its merchant's slots until its first attempt takes
+ * one, or until this long has passed (its queue may be busy with an earlier event's retries).
+ */
+const HANDED_COUNTS_FOR_SECONDS = 60;
+/** Queues signalled at once: an account with many endpoints must not fire a burst of starts at Temporal. */
+const HAND_PARALLELISM = 4;
+
+/**
+ * Webhook work is dispatched fairly between merchants (Temporal task queue fairness, on when the
+ * server has matching.enableFairness): one merchant's backlog of deliveries does not queue another
+ * merchant's behind it. Activities inherit it from their workflow.
+ */
+export const merchantFairness = (merchantId: string) => ({ fairnessKey: merchantId });
+
+/**
+ * Deliveries wait in PostgreSQL until their merchant has a delivery slot for them, and only then
+ * is their (target, object) queue workflow started or signalled. A merchant whose receivers hang
+ * thus costs the Temporal server a workflow per slot it frees, not one per delivery at once, each
+ * waking only to be told to wait: on one server those writes are what other merchants' invoice
+ * starts queue behind. A merchant whose receivers answer never waits here: its slots are free.
+ *
+ * Releases of one merchant are serialized by an advisory lock and hand deliveries over in the order
+ * they were added, so an object's events still reach each target in their lifecycle order. A
+ * delivery is marked handed in the transaction that follows its signal: a crash in between hands it
+ * again, which its queue ignores. Whenever deliveries stay parked, the merchant's backlog workflow
+ * (webhookBacklogWorkflow) owns them and releases them if no freed slot does first.
+ */
+export class DeliveryBacklog {
+  constructor(
+    private readonly pool: Pool,
+    private readonly client: Client,
+    private readonly baseTaskQueue: string,
+    /** The merchant's delivery slots (SETTLE_WEBHOOK_CONCURRENCY_PER_MERCHANT); only releasing needs it. */
+    private readonly perMerchant = 0,
+  ) {}
+
+  /**
+   * Adds deliveries (adding one again is harmless), releases what the merchant's free slots allow,
+   * and makes sure whatever stays parked has its owner. All items must be of one merchant.
+   */
+  async enqueue(items: BacklogItem[]): Promise<void> {
+    const merchantId = items[0]?.merchantId;
+    if (!merchantId) return;
+    await this.add(items);
+    const released = await this.release(merchantId, false);
+    if (released.parked > 0 || released.contended) await this.wakeOwner(merchantId, released.contended);
+  }
+
+  /**
+   * Adds deliveries and leaves their release to the merchant's backlog workflow, at once: for a
+   * process that does not know the merchants' slot counts (the API's resends).
+   */
+  async park(items: BacklogItem[]): Promise<void> {
+    const merchantId = items[0]?.merchantId;
+    if (!merchantId) return;
+    await this.add(items);
+    await this.wakeOwner(merchantId, true);
+  }
+
+  private async add(items: BacklogItem[]): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO webhook_backlog (delivery_id, merchant_id, livemode, target_id, object_id, event_id, request_id)
+       SELECT d, m, l, tg, o, e, r
+         FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::text[], $6::text[], $7::text[])
+              WITH ORDINALITY AS t(d, m, l, tg, o, e, r, n)
+        ORDER BY n
+       ON CONFLICT (delivery_id) DO NOTHING`,
+      [
+        items.map((i) => i.deliveryId),
+        items.map((i) => i.merchantId),
+        items.map((i) => i.livemode),
+        items.map((i) => i.targetId),
+        items.map((i) => i.objectId),
+        items.map((i) => i.eventId),
+        items.map((i) => i.requestId),
+      ],
+    );
+  }
+
+  /**
+   * Hands the merchant's oldest parked deliveries to their queues while it has free slots. With
+   * `wait` it waits for a concurrent release of the merchant to finish; without, it leaves the work
+   * to that release (or the owner) and says so.
+   */
+  async release(merchantId: string, wait: boolean): Promise<Released> {
+    if (this.perMerchant < 1) throw new Error("releasing deliveries needs the merchants' slot count");
+    let handed = 0;
+    for (;;) {
+      const round = await inTransaction(this.pool, (db) => this.releaseRound(db, merchantId, wait));
+      if (!round) return { handed, parked: 0, contended: true };
+      handed += round.handed;
+      // Another round picks up deliveries added while this one held the lock.
+      if (round.handed === 0 || round.parked === 0) return { handed, parked: round.parked, contended: false };
+    }
+  }
+
+  private async releaseRound(
+    db: PoolClient,
+    merchantId: string,
+    wait: boolean,
+  ): Promise<{ handed: number; parked: number } | undefined> {
+    const locked = await db.query<{ ok: boolean }>(
+      wait
+        ? `SELECT true AS ok FROM (SELECT pg_advisory_xact_lock(hashtextextended('webhook_backlog:' || $1, 0))) l`
+        : `SELECT pg_try_advisory_xact_lock(hashtextextended('webhook_backlog:' || $1, 0)) AS ok`,
+      [merchantId],
+    );
+    if (!locked.rows[0]?.ok) return undefined;
+    // Handed deliveries stop counting once their attempt has been made (or never will be).
+    await db.query(
+      `DELETE FROM webhook_backlog b WHERE b.merchant_id = $1 AND b.released_at IS NOT NULL
+         AND (b.released_at < now() - make_interval(secs => $2)
+              OR EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = b.delivery_id AND (d.attempt_count > 0 OR d.status <> 'pending')))`,
+      [merchantId, HANDED_COUNTS_FOR_SECONDS],
+    );
+    const busy = await db.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM webhook_delivery_slots WHERE merchant_id = $1 AND expires_at > now())
+            + (SELECT count(*) FROM webhook_backlog b WHERE b.merchant_id = $1 AND b.released_at IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM webhook_delivery_slots s
+                                  WHERE s.merchant_id = $1 AND s.delivery_id = b.delivery_id AND s.expires_at > now()))::int AS n`,
+      [merchantId],
+    );
+    const free = this.perMerchant - Number(busy.rows[0]!.n);
+    const due =
+      free > 0
+        ? (
+            await db.query<BacklogRow>(
+              `SELECT delivery_id, merchant_id, livemode, target_id, object_id, event_id, request_id FROM webhook_backlog
+                WHERE merchant_id = $1 AND released_at IS NULL ORDER BY seq LIMIT $2`,
+              [merchantId, free],
+            )
+          ).rows
+        : [];
+    await this.hand(due);
+    if (due.length) {
+      await db.query('UPDATE webhook_backlog SET released_at = now() WHERE delivery_id = ANY($1)', [
+        due.map((r) => r.delivery_id),
+      ]);
+    }
+    const parked = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM webhook_backlog WHERE merchant_id = $1 AND released_at IS NULL',
+      [merchantId],
+    );
+    return { handed: due.length, parked: parked.rows[0]!.n };
+  }
+
+  /** Signals each delivery to its queue, starting the queue on first use; one queue's deliveries one after another, in order. */
+  private async hand(rows: BacklogRow[]): Promise<void> {
+    const byQueue = new Map<string, BacklogRow[]>();
+    for (const row of rows) {
+      const id = workflowIds.webhookQueue(row.target_id, row.object_id);
+      byQueue.set(id, [...(byQueue.get(id) ?? []), row]);
+    }
+    const queues = [...byQueue.entries()];
+    for (let i = 0; i < queues.length; i += HAND_PARALLELISM) {
+      await Promise.all(
+        queues.slice(i, i + HAND_PARALLELISM).map(async ([workflowId, items]) => {
+          for (const row of items) await this.signalQueue(workflowId, row);
+        }),
+      );
+    }
+  }
+
+  private async signalQueue(workflowId: string, row: BacklogRow): Promise<void> {
+    const input: WebhookQueueInput = { targetId: row.target_id, objectId: row.object_id };
+    await this.client.workflow.signalWithStart('webhookDeliveryWorkflow', {
+      workflowId,
+      taskQueue: webhookTaskQueue(this.baseTaskQueue),
+      args: [input],
+      signal: webhookEnqueueSignal,
+      signalArgs: [{ eventId: row.event_id, requestId: row.request_id }],
+      staticSummary: `Webhooks of ${row.object_id} to ${row.target_id}`,
+      priority: merchantFairness(row.merchant_id),
+      typedSearchAttributes: [
+        { key: SA.merchantId, value: row.merchant_id },
+        { key: SA.livemode, value: row.livemode },
+      ],
+    });
+  }
+
+  /**
+   * Starts the merchant's backlog workflow, or tells the running one that more is parked; `now`
+   * when a concurrent release may have missed this caller's deliveries, so it releases at once.
+   */
+  private async wakeOwner(merchantId: string, now: boolean): Promise<void> {
+    const wake: WebhookBacklogWake = { now };
+    await this.client.workflow.signalWithStart('webhookBacklogWorkflow', {
+      workflowId: workflowIds.webhookBacklog(merchantId),
+      taskQueue: webhookTaskQueue(this.baseTaskQueue),
+      args: [merchantId],
+      signal: webhookBacklogSignal,
+      signalArgs: [wake],
+      staticSummary: `Webhook deliveries of ${merchantId} waiting for its delivery slots`,
+      priority: merchantFairness(merchantId),
+      typedSearchAttributes: [{ key: SA.merchantId, value: merchantId }],
+    });
+  }
+}
