@@ -2,12 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { PublishEventInput } from '../domain/events';
 import type { NetworkRegistry } from '../domain/networks';
-import {
-  DEFAULT_DELIVERIES_PER_MERCHANT,
-  DEFAULT_FAN_OUT_PER_SECOND,
-  FAN_OUT_BURST,
-  PUBLISH_REQUEST_ID,
-} from '../domain/webhooks';
+import { DEFAULT_DELIVERIES_PER_MERCHANT } from '../domain/webhooks';
 import { createChainScannedPast } from './chain/chain-scanned-past';
 import { createFollowChain } from './chain/follow-chain';
 import { createScanBlocks } from './chain/scan-blocks';
@@ -25,8 +20,7 @@ import type { HdWallet } from './wallet/hd-wallet';
 import { createReportStuckTransaction } from './wallet/report-stuck';
 import { createStoreEvent } from './webhooks/publish-event';
 import { createDeliverWebhook, createOpenDelivery, createTakeDeliveryTurn, DELIVERY_TIMEOUT_MS } from './webhooks/deliveries';
-import { DispatchPace } from './webhooks/dispatch-pace';
-import { createDispatchEvent, createStartEventDispatch, INLINE_FAN_OUT } from './webhooks/dispatch-event';
+import { createDispatchEvent } from './webhooks/dispatch-event';
 import { MerchantSlots } from './webhooks/merchant-slots';
 import { DeliveryBacklog } from './webhooks/delivery-backlog';
 import { createPayoutActivities } from './payout-activities';
@@ -43,8 +37,6 @@ export interface ActivityDeps {
   taskQueue: string;
   /** Deliveries of one merchant sent at once by this process; default DEFAULT_DELIVERIES_PER_MERCHANT. */
   deliveriesPerMerchant?: number;
-  /** Delivery queues one merchant's wide fan-outs start a second from this process; default DEFAULT_FAN_OUT_PER_SECOND. */
-  fanOutPerSecond?: number;
 }
 
 /** Every activity the worker registers; workflows proxy `ReturnType<typeof createActivities>`. */
@@ -58,19 +50,10 @@ export function createActivities(deps: ActivityDeps) {
   const storeEvent = createStoreEvent(deps.pool);
   const backlog = new DeliveryBacklog(deps.pool, deps.client, deps.taskQueue, merchantSlots.perMerchant);
   const dispatchEvent = createDispatchEvent(deps.pool, (deliveries) => backlog.enqueue(deliveries));
-  const startEventDispatch = createStartEventDispatch(
-    deps.client,
-    deps.taskQueue,
-    new DispatchPace(deps.fanOutPerSecond ?? DEFAULT_FAN_OUT_PER_SECOND, FAN_OUT_BURST),
-  );
-  /**
-   * Stores the event, then has it enqueued with every target subscribed to it: here when the
-   * merchant has few targets, else by a dispatch workflow off the payment queues.
-   */
+  /** Stores the event, then has it enqueued with every target subscribed to it. */
   const publishEvent = async (input: PublishEventInput): Promise<string> => {
     const { id } = await storeEvent(input);
-    const dispatched = await dispatchEvent(id, PUBLISH_REQUEST_ID, INLINE_FAN_OUT);
-    if (dispatched && 'tooMany' in dispatched) await startEventDispatch(id, input.merchantId, dispatched.tooMany);
+    await dispatchEvent(id);
     return id;
   };
   const scanBlocks = createScanBlocks(deps.pool, deps.chains, createStartDeposit(deps.client, deps.taskQueue));

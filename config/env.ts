@@ -3,7 +3,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import { NetworkRegistry, NetworkRegistryConfig } from '../domain/networks';
 import { TaskQueueKind } from '../domain/task-queues';
-import { DEFAULT_FAN_OUT_PER_SECOND } from '../domain/webhooks';
 
 /** Variables both processes read. Required ones have no default; the compose test checks them. */
 const SharedEnv = z.object({
@@ -84,10 +83,11 @@ export const WorkerEnv = SharedEnv.extend({
   SETTLE_WATCH_NETWORKS: z.string().default('local'),
   /** Webhook attempts this process runs at once, all merchants together. */
   SETTLE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
-  /** Webhook attempts of one merchant this process runs at once; more wait their turn without holding a slot. */
+  /**
+   * Webhook attempts of one merchant at once, across every worker (give them all the same value);
+   * its further deliveries wait in PostgreSQL until a slot frees.
+   */
   SETTLE_WEBHOOK_CONCURRENCY_PER_MERCHANT: z.coerce.number().int().min(1).max(1000).default(8),
-  /** Delivery queues one merchant with more than 4 webhook targets starts a second from this process; its events wait their turn. */
-  SETTLE_WEBHOOK_FANOUT_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_FAN_OUT_PER_SECOND),
   /** A prebuilt workflow bundle (bundleWorkflowCode output); without it the worker bundles workflows/ at start. */
   SETTLE_WORKFLOW_BUNDLE: z.string().optional(),
   /** The worker's own HTTP server: /healthz, /readyz and /metrics. */

@@ -44,14 +44,6 @@ export type DeliveryTurn = 'go' | { deferredForMs: number };
 /** Deliveries of one merchant a worker process sends at once, unless configured. */
 export const DEFAULT_DELIVERIES_PER_MERCHANT = 8;
 
-/**
- * Delivery queues a merchant's wide fan-outs start a second from one worker process, unless
- * configured: about a fourteenth of what the single-machine Temporal dev server starts a second.
- */
-export const DEFAULT_FAN_OUT_PER_SECOND = 20;
-/** Starts a merchant idle for a while may make at once: one event to the most endpoints allowed. */
-export const FAN_OUT_BURST = 16;
-
 export interface OpenedDelivery {
   deliveryId: string;
   status: DeliveryStatus;

@@ -70,8 +70,6 @@ export interface WorkerOptions {
   limits?: Partial<Record<TaskQueueKind, QueueLimits>>;
   /** Webhook attempts of one merchant run at once in this process. */
   deliveriesPerMerchant?: number;
-  /** Delivery queues one merchant's wide fan-outs start a second from this process. */
-  fanOutPerSecond?: number;
   /** The kinds of work this process polls for; all by default. */
   queues?: readonly TaskQueueKind[];
 }
@@ -107,7 +105,6 @@ export async function createSettleWorker(options: WorkerOptions): Promise<Settle
     client,
     taskQueue: options.taskQueue,
     deliveriesPerMerchant: options.deliveriesPerMerchant,
-    fanOutPerSecond: options.fanOutPerSecond,
   });
   // Bundled once for all the queues' workers.
   const workflowBundle = options.workflowBundle ?? (await bundleWorkflowCode(workflowBundleOptions));

@@ -54,7 +54,6 @@ async function main(): Promise<void> {
     masterSeedHex: env.SETTLE_MASTER_SEED,
     limits: { webhooks: { ...DEFAULT_QUEUE_LIMITS.webhooks, activities: env.SETTLE_WEBHOOK_CONCURRENCY } },
     deliveriesPerMerchant: env.SETTLE_WEBHOOK_CONCURRENCY_PER_MERCHANT,
-    fanOutPerSecond: env.SETTLE_WEBHOOK_FANOUT_PER_SECOND,
     queues: env.SETTLE_WORKER_QUEUES,
     ...(env.SETTLE_WORKFLOW_BUNDLE ? { workflowBundle: { code: readFileSync(env.SETTLE_WORKFLOW_BUNDLE, 'utf8') } } : {}),
   });

@@ -7,9 +7,9 @@ const { dispatchEvent } = proxyActivities<Activities>({
 });
 
 /**
- * Hands one stored event to each of its targets' delivery queues. It runs on the webhooks task
- * queue, so a merchant with many endpoints costs the payment workflow that published the event one
- * start, not one per endpoint.
+ * Hands one stored event to each of its targets' delivery queues, on the webhooks task queue.
+ * Releases before the delivery backlog started one per event of a merchant with more than 4
+ * targets; nothing starts it now, and it stays registered so that those in flight finish.
  */
 export async function eventDispatchWorkflow(eventId: string): Promise<number> {
   const targets = await dispatchEvent(eventId);

@@ -218,7 +218,7 @@ export function createDeliverWebhook(
    */
   async function releaseBacklog(merchantId: string): Promise<void> {
     try {
-      await backlog.release(merchantId, false);
+      await backlog.releaseFreedSlot(merchantId);
     } catch (err) {
       log.warn(`releasing the webhook backlog of ${merchantId} failed: ${(err as Error).message}`);
     }

@@ -32,10 +32,14 @@ interface BacklogRow {
   request_id: string;
 }
 
-/** What one release did: `parked` deliveries of the merchant still wait; `contended` when another release held the merchant. */
+/**
+ * What one release did: `parked` deliveries of the merchant still wait, with `spare` of its slots
+ * free (the release was told to hand fewer); `contended` when another release held the merchant.
+ */
 export interface Released {
   handed: number;
   parked: number;
+  spare: number;
   contended: boolean;
 }
 
@@ -46,6 +50,12 @@ export interface Released {
 const HANDED_COUNTS_FOR_SECONDS = 60;
 /** Queues signalled at once: an account with many endpoints must not fire a burst of starts at Temporal. */
 const HAND_PARALLELISM = 4;
+/**
+ * Deliveries a publishing activity hands to their queues itself, at most: one round of signals. The
+ * rest of a wide fan-out is the merchant's backlog workflow's, on the webhooks task queue, so an
+ * account with many endpoints costs the payment workflow that published the event no more.
+ */
+const HANDED_BY_PUBLISHER = HAND_PARALLELISM;
 
 /**
  * Webhook work is dispatched fairly between merchants (Temporal task queue fairness, on when the
@@ -84,8 +94,10 @@ export class DeliveryBacklog {
     const merchantId = items[0]?.merchantId;
     if (!merchantId) return;
     await this.add(items);
-    const released = await this.release(merchantId, false);
-    if (released.parked > 0 || released.contended) await this.wakeOwner(merchantId, released.contended);
+    const released = await this.release(merchantId, false, HANDED_BY_PUBLISHER);
+    if (released.parked > 0 || released.contended) {
+      await this.wakeOwner(merchantId, released.contended || released.spare > 0);
+    }
   }
 
   /**
@@ -120,27 +132,44 @@ export class DeliveryBacklog {
   }
 
   /**
-   * Hands the merchant's oldest parked deliveries to their queues while it has free slots. With
-   * `wait` it waits for a concurrent release of the merchant to finish; without, it leaves the work
-   * to that release (or the owner) and says so.
+   * Hands the merchant's oldest parked deliveries to their queues while it has free slots, `most`
+   * of them at most. With `wait` it waits for a concurrent release of the merchant to finish;
+   * without, it leaves the work to that release (or the owner) and says so.
    */
-  async release(merchantId: string, wait: boolean): Promise<Released> {
+  async release(merchantId: string, wait: boolean, most = Infinity): Promise<Released> {
     if (this.perMerchant < 1) throw new Error("releasing deliveries needs the merchants' slot count");
     let handed = 0;
     for (;;) {
-      const round = await inTransaction(this.pool, (db) => this.releaseRound(db, merchantId, wait));
-      if (!round) return { handed, parked: 0, contended: true };
+      const round = await inTransaction(this.pool, (db) => this.releaseRound(db, merchantId, wait, most - handed));
+      if (!round) return { handed, parked: 0, spare: 0, contended: true };
       handed += round.handed;
-      // Another round picks up deliveries added while this one held the lock.
-      if (round.handed === 0 || round.parked === 0) return { handed, parked: round.parked, contended: false };
+      const spare = Math.max(0, round.free - round.handed);
+      // Slots left over with deliveries parked: they were added while this round held the lock.
+      if (round.parked === 0 || spare === 0 || handed >= most) {
+        return { handed, parked: round.parked, spare, contended: false };
+      }
     }
+  }
+
+  /**
+   * After an attempt gave its slot back: hands it to the merchant's oldest parked delivery. When
+   * another release holds the merchant, it may have counted the slot as taken, so the owner looks
+   * again once that release is done.
+   */
+  async releaseFreedSlot(merchantId: string): Promise<void> {
+    const parked = await this.pool.query('SELECT 1 FROM webhook_backlog WHERE merchant_id = $1 AND released_at IS NULL LIMIT 1', [
+      merchantId,
+    ]);
+    if (!parked.rowCount) return;
+    if ((await this.release(merchantId, false)).contended) await this.wakeOwner(merchantId, true);
   }
 
   private async releaseRound(
     db: PoolClient,
     merchantId: string,
     wait: boolean,
-  ): Promise<{ handed: number; parked: number } | undefined> {
+    most: number,
+  ): Promise<{ handed: number; parked: number; free: number } | undefined> {
     const locked = await db.query<{ ok: boolean }>(
       wait
         ? `SELECT true AS ok FROM (SELECT pg_advisory_xact_lock(hashtextextended('webhook_backlog:' || $1, 0))) l`
@@ -169,7 +198,7 @@ export class DeliveryBacklog {
             await db.query<BacklogRow>(
               `SELECT delivery_id, merchant_id, livemode, target_id, object_id, event_id, request_id FROM webhook_backlog
                 WHERE merchant_id = $1 AND released_at IS NULL ORDER BY seq LIMIT $2`,
-              [merchantId, free],
+              [merchantId, Math.min(free, most)],
             )
           ).rows
         : [];
@@ -183,7 +212,7 @@ export class DeliveryBacklog {
       'SELECT count(*)::int AS n FROM webhook_backlog WHERE merchant_id = $1 AND released_at IS NULL',
       [merchantId],
     );
-    return { handed: due.length, parked: parked.rows[0]!.n };
+    return { handed: due.length, parked: parked.rows[0]!.n, free };
   }
 
   /** Signals each delivery to its queue, starting the queue on first use; one queue's deliveries one after another, in order. */
