@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool, PoolClient } from 'pg';
 import { workflowIds } from '../../domain/workflow-ids';
 import { SA } from '../../domain/search-attributes';
@@ -94,7 +95,7 @@ export class DeliveryBacklog {
     const merchantId = items[0]?.merchantId;
     if (!merchantId) return;
     await this.add(items);
-    const released = await this.release(merchantId, false, HANDED_BY_PUBLISHER);
+    const released = await this.releaseSoon(merchantId, HANDED_BY_PUBLISHER);
     if (released.parked > 0 || released.contended) {
       await this.wakeOwner(merchantId, released.contended || released.spare > 0);
     }
@@ -134,34 +135,39 @@ export class DeliveryBacklog {
   /**
    * Hands the merchant's oldest parked deliveries to their queues while it has free slots, `most`
    * of them at most. With `wait` it waits for a concurrent release of the merchant to finish;
-   * without, it leaves the work to that release (or the owner) and says so.
+   * without, it leaves the work to that release and says so.
    */
   async release(merchantId: string, wait: boolean, most = Infinity): Promise<Released> {
     if (this.perMerchant < 1) throw new Error("releasing deliveries needs the merchants' slot count");
-    let handed = 0;
-    for (;;) {
-      const round = await inTransaction(this.pool, (db) => this.releaseRound(db, merchantId, wait, most - handed));
-      if (!round) return { handed, parked: 0, spare: 0, contended: true };
-      handed += round.handed;
-      const spare = Math.max(0, round.free - round.handed);
-      // Slots left over with deliveries parked: they were added while this round held the lock.
-      if (round.parked === 0 || spare === 0 || handed >= most) {
-        return { handed, parked: round.parked, spare, contended: false };
-      }
-    }
+    const round = await inTransaction(this.pool, (db) => this.releaseRound(db, merchantId, wait, most));
+    if (!round) return { handed: 0, parked: 0, spare: 0, contended: true };
+    return { handed: round.handed, parked: round.parked, spare: Math.max(0, round.free - round.handed), contended: false };
   }
 
   /**
-   * After an attempt gave its slot back: hands it to the merchant's oldest parked delivery. When
-   * another release holds the merchant, it may have counted the slot as taken, so the owner looks
-   * again once that release is done.
+   * After an attempt gave its slot back: hands it to the merchant's oldest parked delivery. If
+   * another release keeps holding the merchant, the owner looks again once that one is done.
    */
   async releaseFreedSlot(merchantId: string): Promise<void> {
     const parked = await this.pool.query('SELECT 1 FROM webhook_backlog WHERE merchant_id = $1 AND released_at IS NULL LIMIT 1', [
       merchantId,
     ]);
     if (!parked.rowCount) return;
-    if ((await this.release(merchantId, false)).contended) await this.wakeOwner(merchantId, true);
+    if ((await this.releaseSoon(merchantId)).contended) await this.wakeOwner(merchantId, true);
+  }
+
+  /**
+   * A release that, while another one holds the merchant, tries again a few times over about 150 ms
+   * without holding a connection: that one may have counted as busy a slot freed since, or missed
+   * deliveries added while it ran. Waiting on the lock instead would let one merchant's burst of
+   * publishes hold every connection of a worker's pool.
+   */
+  private async releaseSoon(merchantId: string, most = Infinity): Promise<Released> {
+    for (let pause = 10; ; pause *= 2) {
+      const released = await this.release(merchantId, false, most);
+      if (!released.contended || pause > 80) return released;
+      await sleep(pause);
+    }
   }
 
   private async releaseRound(
@@ -177,42 +183,41 @@ export class DeliveryBacklog {
       [merchantId],
     );
     if (!locked.rows[0]?.ok) return undefined;
-    // Handed deliveries stop counting once their attempt has been made (or never will be).
-    await db.query(
-      `DELETE FROM webhook_backlog b WHERE b.merchant_id = $1 AND b.released_at IS NOT NULL
-         AND (b.released_at < now() - make_interval(secs => $2)
-              OR EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = b.delivery_id AND (d.attempt_count > 0 OR d.status <> 'pending')))`,
-      [merchantId, HANDED_COUNTS_FOR_SECONDS],
+    // One statement: handed deliveries stop counting once their attempt has been made (or never
+    // will be); the merchant's live leases and the handed deliveries still without one are its busy
+    // slots; the oldest parked deliveries fill the free ones.
+    const rows = await db.query<Partial<BacklogRow> & { busy: number; parked: number }>(
+      `WITH spent AS (
+         DELETE FROM webhook_backlog b WHERE b.merchant_id = $1 AND b.released_at IS NOT NULL
+            AND (b.released_at < now() - make_interval(secs => $2)
+                 OR EXISTS (SELECT 1 FROM webhook_deliveries d
+                             WHERE d.id = b.delivery_id AND (d.attempt_count > 0 OR d.status <> 'pending')))
+         RETURNING b.delivery_id),
+       busy AS (
+         SELECT ((SELECT count(*) FROM webhook_delivery_slots WHERE merchant_id = $1 AND expires_at > now())
+               + (SELECT count(*) FROM webhook_backlog b
+                   WHERE b.merchant_id = $1 AND b.released_at IS NOT NULL
+                     AND b.delivery_id NOT IN (SELECT delivery_id FROM spent)
+                     AND NOT EXISTS (SELECT 1 FROM webhook_delivery_slots s
+                                      WHERE s.merchant_id = $1 AND s.delivery_id = b.delivery_id AND s.expires_at > now())))::int AS n)
+       SELECT busy.n AS busy,
+              (SELECT count(*)::int FROM webhook_backlog WHERE merchant_id = $1 AND released_at IS NULL) AS parked,
+              due.*
+         FROM busy LEFT JOIN LATERAL (
+           SELECT delivery_id, merchant_id, livemode, target_id, object_id, event_id, request_id FROM webhook_backlog
+            WHERE merchant_id = $1 AND released_at IS NULL ORDER BY seq LIMIT greatest(0, least($3::int - busy.n, $4::int))
+         ) due ON true`,
+      [merchantId, HANDED_COUNTS_FOR_SECONDS, this.perMerchant, Math.min(most, this.perMerchant)],
     );
-    const busy = await db.query<{ n: number }>(
-      `SELECT (SELECT count(*) FROM webhook_delivery_slots WHERE merchant_id = $1 AND expires_at > now())
-            + (SELECT count(*) FROM webhook_backlog b WHERE b.merchant_id = $1 AND b.released_at IS NOT NULL
-                 AND NOT EXISTS (SELECT 1 FROM webhook_delivery_slots s
-                                  WHERE s.merchant_id = $1 AND s.delivery_id = b.delivery_id AND s.expires_at > now()))::int AS n`,
-      [merchantId],
-    );
-    const free = this.perMerchant - Number(busy.rows[0]!.n);
-    const due =
-      free > 0
-        ? (
-            await db.query<BacklogRow>(
-              `SELECT delivery_id, merchant_id, livemode, target_id, object_id, event_id, request_id FROM webhook_backlog
-                WHERE merchant_id = $1 AND released_at IS NULL ORDER BY seq LIMIT $2`,
-              [merchantId, Math.min(free, most)],
-            )
-          ).rows
-        : [];
+    const { busy, parked } = rows.rows[0]!;
+    const due = rows.rows.filter((r): r is BacklogRow & { busy: number; parked: number } => r.delivery_id != null);
     await this.hand(due);
     if (due.length) {
       await db.query('UPDATE webhook_backlog SET released_at = now() WHERE delivery_id = ANY($1)', [
         due.map((r) => r.delivery_id),
       ]);
     }
-    const parked = await db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM webhook_backlog WHERE merchant_id = $1 AND released_at IS NULL',
-      [merchantId],
-    );
-    return { handed: due.length, parked: parked.rows[0]!.n, free };
+    return { handed: due.length, parked: parked - due.length, free: this.perMerchant - busy };
   }
 
   /** Signals each delivery to its queue, starting the queue on first use; one queue's deliveries one after another, in order. */
