@@ -10,7 +10,11 @@ import path from 'node:path';
  * idle moment never exercises.
  */
 export type CrashPoint =
-  'watcher.after-start-deposit' | 'deposit.after-credit' | 'withdrawal.before-broadcast' | 'webhook.after-post';
+  | 'watcher.after-start-deposit'
+  | 'deposit.after-credit'
+  | 'withdrawal.before-broadcast'
+  | 'webhook.after-post'
+  | 'webhook.after-hand';
 
 const armed = new Set((process.env.SETTLE_CRASH_POINTS ?? '').split(',').filter(Boolean));
 const markerDir = process.env.SETTLE_CRASH_MARKER_DIR;

@@ -35,13 +35,13 @@ export interface ActivityDeps {
   wallet: HdWallet;
   client: Client;
   taskQueue: string;
-  /** Deliveries of one merchant sent at once by this process; default DEFAULT_DELIVERIES_PER_MERCHANT. */
+  /** Deliveries of one merchant sent at once across every worker; default DEFAULT_DELIVERIES_PER_MERCHANT. */
   deliveriesPerMerchant?: number;
 }
 
 /** Every activity the worker registers; workflows proxy `ReturnType<typeof createActivities>`. */
 export function createActivities(deps: ActivityDeps) {
-  // One set of slots per process: deliveries waiting for a turn are queued behind each other here.
+  // Slots are leases in PostgreSQL; this process's record of deliveries told to wait spaces out their retries.
   const merchantSlots = new MerchantSlots(
     deps.pool,
     deps.deliveriesPerMerchant ?? DEFAULT_DELIVERIES_PER_MERCHANT,

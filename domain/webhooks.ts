@@ -41,7 +41,7 @@ export type AttemptOutcome = DeliveryStatus | { deferredForMs: number };
 /** Whether a delivery may make its attempt now (a slot is reserved for it), or how long to wait for one. */
 export type DeliveryTurn = 'go' | { deferredForMs: number };
 
-/** Deliveries of one merchant a worker process sends at once, unless configured. */
+/** Deliveries of one merchant sent at once across every worker process, unless configured. */
 export const DEFAULT_DELIVERIES_PER_MERCHANT = 8;
 
 export interface OpenedDelivery {

@@ -15,6 +15,7 @@ const POINTS: CrashPoint[] = [
   'watcher.after-start-deposit',
   'deposit.after-credit',
   'webhook.after-post',
+  'webhook.after-hand',
   'withdrawal.before-broadcast',
 ];
 // A worker restart is a cold process start (seconds on an idle machine, a minute or more on a busy one).
@@ -130,6 +131,8 @@ describe('real crashes at named points', () => {
       expect(await eventTypes()).toEqual(['deposit.detected', 'deposit.confirming', 'deposit.completed']);
 
       await crashed('webhook.after-post');
+      // Handed to its queue but not marked so: handed again, and the queue takes it once.
+      await crashed('webhook.after-hand');
       const published = await stack.pool.query<{ id: string }>('SELECT id FROM events WHERE merchant_id = $1', [merchantId]);
       await eventually(
         async () => {
@@ -143,6 +146,7 @@ describe('real crashes at named points', () => {
       const perEvent = new Map<string, number>();
       for (const r of receiver.requests) perEvent.set(r.eventId, (perEvent.get(r.eventId) ?? 0) + 1);
       expect(Math.max(...perEvent.values())).toBeLessThanOrEqual(2);
+      expect([...perEvent.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(1);
       const balance = await api('GET', '/v1/balance');
       expect(balance.body.data.available).toBe('10.00');
     },

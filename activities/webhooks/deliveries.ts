@@ -178,8 +178,9 @@ export function createDeliverWebhook(
     ).rows[0];
     if (!row) throw new Error(`delivery ${input.deliveryId} does not exist`);
     if (row.status !== 'pending' || (row.target_type === 'endpoint' && !row.endpoint_live)) {
-      // Nothing will be sent: a slot reserved for this attempt goes back at once.
+      // Nothing will be sent: a slot reserved for this attempt goes back at once, to whoever waits.
       await slots.release(row.merchant_id, input.deliveryId);
+      await releaseBacklog(row.merchant_id);
     }
     if (row.status !== 'pending') {
       // A retry after this very attempt disabled the endpoint: its event may not have gone out yet.

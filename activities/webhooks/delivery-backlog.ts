@@ -10,6 +10,7 @@ import {
   type WebhookBacklogWake,
   type WebhookQueueInput,
 } from '../../domain/webhooks';
+import { crashPoint } from '../crash-points';
 import { inTransaction } from '../db/pool';
 
 /** One delivery waiting for its merchant's slots: an event to one target. */
@@ -63,7 +64,7 @@ const HANDED_BY_PUBLISHER = HAND_PARALLELISM;
  * server has matching.enableFairness): one merchant's backlog of deliveries does not queue another
  * merchant's behind it. Activities inherit it from their workflow.
  */
-export const merchantFairness = (merchantId: string) => ({ fairnessKey: merchantId });
+const merchantFairness = (merchantId: string) => ({ fairnessKey: merchantId });
 
 /**
  * Deliveries wait in PostgreSQL until their merchant has a delivery slot for them, and only then
@@ -213,6 +214,7 @@ export class DeliveryBacklog {
     const due = rows.rows.filter((r): r is BacklogRow & { busy: number; parked: number } => r.delivery_id != null);
     await this.hand(due);
     if (due.length) {
+      crashPoint('webhook.after-hand');
       await db.query('UPDATE webhook_backlog SET released_at = now() WHERE delivery_id = ANY($1)', [
         due.map((r) => r.delivery_id),
       ]);
