@@ -70,7 +70,7 @@ export function createActivities(deps: ActivityDeps) {
     publishEvent,
     reportStuckTransaction: createReportStuckTransaction(deps.registry, publishEvent),
     dispatchEvent,
-    releaseWebhookBacklog: (merchantId: string) => backlog.release(merchantId, true),
+    releaseWebhookBacklog: (merchantId: string) => backlog.release(merchantId),
     openDelivery: createOpenDelivery(deps.pool),
     takeDeliveryTurn: createTakeDeliveryTurn(deps.pool, merchantSlots),
     deliverWebhook: createDeliverWebhook(deps.pool, { storeEvent, dispatchEvent }, merchantSlots, backlog),

@@ -146,20 +146,26 @@ describe('webhook delivery backlog', () => {
     expect(await owner.result()).toBe(2);
   });
 
-  test('when another release holds the merchant as deliveries are added, then they are not left behind', async () => {
+  test('when another process is releasing the merchant as deliveries are added, then the publisher waits its turn, and a burst of publishes goes out whole', async () => {
     const { merchant, publish } = await merchantWithEndpoint('/ok/c');
     const lock = await stack.pool.connect();
-    let eventId: string;
+    let first: Promise<string>;
     try {
       await lock.query('BEGIN');
       await lock.query(`SELECT pg_advisory_xact_lock(hashtextextended('webhook_backlog:' || $1, 0))`, [merchant.id]);
-      eventId = await publish(customerCreatedEvent(merchant.id, objectId()));
-      // The publisher could not release it; it stays parked while the other release holds the lock.
-      expect(await parkedOf(merchant.id)).toBe(1);
+      let returned = false;
+      first = publish(customerCreatedEvent(merchant.id, objectId())).finally(() => (returned = true));
+      await eventually(async () => ((await parkedOf(merchant.id)) === 1 ? true : undefined), 'the delivery to be added');
+      // Added, and waiting for the other process's release rather than returning before a release has seen it.
+      expect(returned).toBe(false);
       await lock.query('COMMIT');
     } finally {
       lock.release();
     }
-    await eventually(async () => (receivedIds().has(eventId) ? true : undefined), 'the delivery', 30_000);
+    // Publishes arriving together in one process share that process's release.
+    const burst = await Promise.all(Array.from({ length: 12 }, () => publish(customerCreatedEvent(merchant.id, objectId()))));
+    const events = [await first, ...burst];
+    await eventually(async () => (events.every((id) => receivedIds().has(id)) ? true : undefined), 'every delivery', 60_000);
+    await eventually(async () => ((await parkedOf(merchant.id)) === 0 ? true : undefined), 'the backlog to drain', 30_000);
   });
 });

@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool, PoolClient } from 'pg';
 import { workflowIds } from '../../domain/workflow-ids';
 import { SA } from '../../domain/search-attributes';
@@ -34,15 +33,19 @@ interface BacklogRow {
   request_id: string;
 }
 
-/**
- * What one release did: `parked` deliveries of the merchant still wait, with `spare` of its slots
- * free (the release was told to hand fewer); `contended` when another release held the merchant.
- */
+/** What a release did: it handed `handed` deliveries over, and `parked` of the merchant's still wait. */
 export interface Released {
   handed: number;
   parked: number;
-  spare: number;
-  contended: boolean;
+}
+
+/** A merchant's release running in this process, which callers that arrive meanwhile join. */
+interface Drain {
+  /** A caller arrived during the current round: its deliveries may have been added after that round looked. */
+  again: boolean;
+  /** A caller added deliveries: if some stay parked, the owner must know. */
+  added: boolean;
+  done: Promise<Released>;
 }
 
 /**
@@ -52,12 +55,6 @@ export interface Released {
 const HANDED_COUNTS_FOR_SECONDS = 60;
 /** Queues signalled at once: an account with many endpoints must not fire a burst of starts at Temporal. */
 const HAND_PARALLELISM = 4;
-/**
- * Deliveries a publishing activity hands to their queues itself, at most: one round of signals. The
- * rest of a wide fan-out is the merchant's backlog workflow's, on the webhooks task queue, so an
- * account with many endpoints costs the payment workflow that published the event no more.
- */
-const HANDED_BY_PUBLISHER = HAND_PARALLELISM;
 
 /**
  * Webhook work is dispatched fairly between merchants (Temporal task queue fairness, on when the
@@ -88,6 +85,8 @@ export class DeliveryBacklog {
     private readonly perMerchant = 0,
   ) {}
 
+  private readonly releasing = new Map<string, Drain>();
+
   /**
    * Adds deliveries (adding one again is harmless), releases what the merchant's free slots allow,
    * and makes sure whatever stays parked has its owner. All items must be of one merchant.
@@ -96,10 +95,7 @@ export class DeliveryBacklog {
     const merchantId = items[0]?.merchantId;
     if (!merchantId) return;
     await this.add(items);
-    const released = await this.releaseSoon(merchantId, HANDED_BY_PUBLISHER);
-    if (released.parked > 0 || released.contended) {
-      await this.wakeOwner(merchantId, released.contended || released.spare > 0);
-    }
+    await this.drain(merchantId, true);
   }
 
   /**
@@ -133,57 +129,59 @@ export class DeliveryBacklog {
     );
   }
 
-  /**
-   * Hands the merchant's oldest parked deliveries to their queues while it has free slots, `most`
-   * of them at most. With `wait` it waits for a concurrent release of the merchant to finish;
-   * without, it leaves the work to that release and says so.
-   */
-  async release(merchantId: string, wait: boolean, most = Infinity): Promise<Released> {
-    if (this.perMerchant < 1) throw new Error("releasing deliveries needs the merchants' slot count");
-    const round = await inTransaction(this.pool, (db) => this.releaseRound(db, merchantId, wait, most));
-    if (!round) return { handed: 0, parked: 0, spare: 0, contended: true };
-    return { handed: round.handed, parked: round.parked, spare: Math.max(0, round.free - round.handed), contended: false };
+  /** The owner's release: hands the merchant's oldest parked deliveries to their queues while it has free slots. */
+  async release(merchantId: string): Promise<Released> {
+    return this.drain(merchantId, false);
   }
 
-  /**
-   * After an attempt gave its slot back: hands it to the merchant's oldest parked delivery. If
-   * another release keeps holding the merchant, the owner looks again once that one is done.
-   */
+  /** After an attempt gave its slot back: hands it to the merchant's oldest parked delivery, if one waits. */
   async releaseFreedSlot(merchantId: string): Promise<void> {
     const parked = await this.pool.query('SELECT 1 FROM webhook_backlog WHERE merchant_id = $1 AND released_at IS NULL LIMIT 1', [
       merchantId,
     ]);
-    if (!parked.rowCount) return;
-    if ((await this.releaseSoon(merchantId)).contended) await this.wakeOwner(merchantId, true);
+    if (parked.rowCount) await this.drain(merchantId, false);
   }
 
   /**
-   * A release that, while another one holds the merchant, tries again a few times over about 150 ms
-   * without holding a connection: that one may have counted as busy a slot freed since, or missed
-   * deliveries added while it ran. Waiting on the lock instead would let one merchant's burst of
-   * publishes hold every connection of a worker's pool.
+   * Releases of one merchant take turns: across processes on an advisory lock, and within this one
+   * by joining the release already running, which goes round again for them. A burst of one
+   * merchant's publishes thus waits on one connection, not one each (which would let a merchant hold
+   * every connection of a worker's pool), and every caller returns only after a round that started
+   * after it came, so its deliveries were either handed over or are left parked with an owner.
    */
-  private async releaseSoon(merchantId: string, most = Infinity): Promise<Released> {
-    for (let pause = 10; ; pause *= 2) {
-      const released = await this.release(merchantId, false, most);
-      if (!released.contended || pause > 80) return released;
-      await sleep(pause);
+  private drain(merchantId: string, added: boolean): Promise<Released> {
+    if (this.perMerchant < 1) throw new Error("releasing deliveries needs the merchants' slot count");
+    const running = this.releasing.get(merchantId);
+    if (running) {
+      running.again = true;
+      running.added ||= added;
+      return running.done;
     }
+    const drain: Drain = { again: false, added, done: Promise.resolve({ handed: 0, parked: 0 }) };
+    drain.done = (async () => {
+      let handed = 0;
+      let round: { handed: number; parked: number };
+      try {
+        for (;;) {
+          drain.again = false;
+          round = await inTransaction(this.pool, (db) => this.releaseRound(db, merchantId));
+          handed += round.handed;
+          if (!drain.again) break;
+        }
+      } finally {
+        // Synchronously with the last check of `again`: a caller arriving later starts a drain of its own.
+        this.releasing.delete(merchantId);
+      }
+      if (round.parked > 0 && drain.added) await this.wakeOwner(merchantId, false);
+      return { handed, parked: round.parked };
+    })();
+    this.releasing.set(merchantId, drain);
+    return drain.done;
   }
 
-  private async releaseRound(
-    db: PoolClient,
-    merchantId: string,
-    wait: boolean,
-    most: number,
-  ): Promise<{ handed: number; parked: number; free: number } | undefined> {
-    const locked = await db.query<{ ok: boolean }>(
-      wait
-        ? `SELECT true AS ok FROM (SELECT pg_advisory_xact_lock(hashtextextended('webhook_backlog:' || $1, 0))) l`
-        : `SELECT pg_try_advisory_xact_lock(hashtextextended('webhook_backlog:' || $1, 0)) AS ok`,
-      [merchantId],
-    );
-    if (!locked.rows[0]?.ok) return undefined;
+  /** One round, holding the merchant's lock until the deliveries it handed over are marked so. */
+  private async releaseRound(db: PoolClient, merchantId: string): Promise<{ handed: number; parked: number }> {
+    await db.query(`SELECT pg_advisory_xact_lock(hashtextextended('webhook_backlog:' || $1, 0))`, [merchantId]);
     // One statement: handed deliveries stop counting once their attempt has been made (or never
     // will be); the merchant's live leases and the handed deliveries still without one are its busy
     // slots; the oldest parked deliveries fill the free ones.
@@ -206,11 +204,11 @@ export class DeliveryBacklog {
               due.*
          FROM busy LEFT JOIN LATERAL (
            SELECT delivery_id, merchant_id, livemode, target_id, object_id, event_id, request_id FROM webhook_backlog
-            WHERE merchant_id = $1 AND released_at IS NULL ORDER BY seq LIMIT greatest(0, least($3::int - busy.n, $4::int))
+            WHERE merchant_id = $1 AND released_at IS NULL ORDER BY seq LIMIT greatest(0, $3::int - busy.n)
          ) due ON true`,
-      [merchantId, HANDED_COUNTS_FOR_SECONDS, this.perMerchant, Math.min(most, this.perMerchant)],
+      [merchantId, HANDED_COUNTS_FOR_SECONDS, this.perMerchant],
     );
-    const { busy, parked } = rows.rows[0]!;
+    const { parked } = rows.rows[0]!;
     const due = rows.rows.filter((r): r is BacklogRow & { busy: number; parked: number } => r.delivery_id != null);
     await this.hand(due);
     if (due.length) {
@@ -219,7 +217,7 @@ export class DeliveryBacklog {
         due.map((r) => r.delivery_id),
       ]);
     }
-    return { handed: due.length, parked: parked - due.length, free: this.perMerchant - busy };
+    return { handed: due.length, parked: parked - due.length };
   }
 
   /** Signals each delivery to its queue, starting the queue on first use; one queue's deliveries one after another, in order. */
@@ -258,7 +256,7 @@ export class DeliveryBacklog {
 
   /**
    * Starts the merchant's backlog workflow, or tells the running one that more is parked; `now`
-   * when a concurrent release may have missed this caller's deliveries, so it releases at once.
+   * asks it to release them at once rather than when it next looks.
    */
   private async wakeOwner(merchantId: string, now: boolean): Promise<void> {
     const wake: WebhookBacklogWake = { now };
