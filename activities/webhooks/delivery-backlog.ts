@@ -39,13 +39,25 @@ export interface Released {
   parked: number;
 }
 
-/** A merchant's release running in this process, which callers that arrive meanwhile join. */
-interface Drain {
-  /** A caller arrived during the current round: its deliveries may have been added after that round looked. */
-  again: boolean;
-  /** A caller added deliveries: if some stay parked, the owner must know. */
+/** The next round of a merchant's releases in this process, which callers arriving meanwhile wait for. */
+interface NextRound {
+  /** One of its callers added deliveries: if some stay parked, the owner must know. */
   added: boolean;
   done: Promise<Released>;
+  settle: (result: Released | Error) => void;
+}
+
+/** Rounds of a merchant's releases running in this process: `next` is there once a caller waits for another. */
+interface Rounds {
+  next?: NextRound;
+}
+
+function nextRound(added: boolean): NextRound {
+  let settle!: NextRound['settle'];
+  const done = new Promise<Released>((resolve, reject) => {
+    settle = (result) => (result instanceof Error ? reject(result) : resolve(result));
+  });
+  return { added, done, settle };
 }
 
 /**
@@ -85,7 +97,7 @@ export class DeliveryBacklog {
     private readonly perMerchant = 0,
   ) {}
 
-  private readonly releasing = new Map<string, Drain>();
+  private readonly releasing = new Map<string, Rounds>();
 
   /**
    * Adds deliveries (adding one again is harmless), releases what the merchant's free slots allow,
@@ -144,39 +156,40 @@ export class DeliveryBacklog {
 
   /**
    * Releases of one merchant take turns: across processes on an advisory lock, and within this one
-   * by joining the release already running, which goes round again for them. A burst of one
-   * merchant's publishes thus waits on one connection, not one each (which would let a merchant hold
-   * every connection of a worker's pool), and every caller returns only after a round that started
-   * after it came, so its deliveries were either handed over or are left parked with an owner.
+   * as rounds that callers wait for, one after another. A caller arriving during a round waits for
+   * the next, which starts after it came and so sees its deliveries: they are handed over, or left
+   * parked with an owner, before it returns. A burst of one merchant's publishes thus waits on one
+   * connection, not one each (which would let a merchant hold every connection of a worker's pool),
+   * and no caller waits more than about two rounds however busy the merchant is.
    */
   private drain(merchantId: string, added: boolean): Promise<Released> {
     if (this.perMerchant < 1) throw new Error("releasing deliveries needs the merchants' slot count");
     const running = this.releasing.get(merchantId);
     if (running) {
-      running.again = true;
-      running.added ||= added;
-      return running.done;
+      running.next ??= nextRound(false);
+      running.next.added ||= added;
+      return running.next.done;
     }
-    const drain: Drain = { again: false, added, done: Promise.resolve({ handed: 0, parked: 0 }) };
-    drain.done = (async () => {
-      let handed = 0;
-      let round: { handed: number; parked: number };
+    const first = nextRound(added);
+    const rounds: Rounds = { next: first };
+    this.releasing.set(merchantId, rounds);
+    void this.runRounds(merchantId, rounds);
+    return first.done;
+  }
+
+  private async runRounds(merchantId: string, rounds: Rounds): Promise<void> {
+    for (let round = rounds.next; round; round = rounds.next) {
+      rounds.next = undefined;
       try {
-        for (;;) {
-          drain.again = false;
-          round = await inTransaction(this.pool, (db) => this.releaseRound(db, merchantId));
-          handed += round.handed;
-          if (!drain.again) break;
-        }
-      } finally {
-        // Synchronously with the last check of `again`: a caller arriving later starts a drain of its own.
-        this.releasing.delete(merchantId);
+        const released = await inTransaction(this.pool, (db) => this.releaseRound(db, merchantId));
+        if (released.parked > 0 && round.added) await this.wakeOwner(merchantId, false);
+        round.settle(released);
+      } catch (err) {
+        round.settle(err instanceof Error ? err : new Error(String(err)));
       }
-      if (round.parked > 0 && drain.added) await this.wakeOwner(merchantId, false);
-      return { handed, parked: round.parked };
-    })();
-    this.releasing.set(merchantId, drain);
-    return drain.done;
+    }
+    // In the same synchronous step as finding no caller waiting: a later one starts rounds of its own.
+    this.releasing.delete(merchantId);
   }
 
   /** One round, holding the merchant's lock until the deliveries it handed over are marked so. */
